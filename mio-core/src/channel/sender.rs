@@ -1,0 +1,69 @@
+//! `Sender`: the sending half, for any thread.
+
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::Arc;
+
+use super::{NotifyError, WakeState};
+
+/// Sends messages into an [`EventLoop`](crate::EventLoop) from any thread;
+/// the loop's [`Handler::notify`](crate::Handler::notify) receives them.
+///
+/// Cloning is cheap (no allocation). Sending never blocks.
+///
+/// # Examples
+///
+/// ```
+/// use mio_core::{EventLoop, Handler};
+///
+/// struct Counter(u32);
+/// impl Handler for Counter {
+///     type Timeout = ();
+///     type Message = u32;
+///     fn notify(&mut self, event_loop: &mut EventLoop<Self>, msg: u32) {
+///         self.0 += msg;
+///         event_loop.shutdown();
+///     }
+/// }
+///
+/// let mut event_loop = EventLoop::new()?;
+/// let sender = event_loop.channel();
+/// std::thread::spawn(move || sender.send(5).unwrap()).join().unwrap();
+/// let mut handler = Counter(0);
+/// event_loop.run(&mut handler)?;
+/// assert_eq!(handler.0, 5);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Sender<M> {
+    tx: SyncSender<M>,
+    wake: Arc<WakeState>,
+}
+
+impl<M> Sender<M> {
+    pub(crate) fn new(tx: SyncSender<M>, wake: Arc<WakeState>) -> Sender<M> {
+        Sender { tx, wake }
+    }
+
+    /// Queues `msg` for the loop and wakes it if it sleeps.
+    ///
+    /// # Errors
+    ///
+    /// * [`NotifyError::Full`]`(msg)`: the queue holds `notify_capacity`
+    ///   messages; `msg` comes back.
+    /// * [`NotifyError::Closed`]`(Some(msg))`: the loop was dropped; `msg`
+    ///   comes back.
+    /// * [`NotifyError::Io`]: queued, but the wake-up write failed.
+    pub fn send(&self, msg: M) -> Result<(), NotifyError<M>> {
+        match self.tx.try_send(msg) {
+            Ok(()) => self.wake.notify().map_err(NotifyError::Io),
+            Err(TrySendError::Full(m)) => Err(NotifyError::Full(m)),
+            Err(TrySendError::Disconnected(m)) => Err(NotifyError::Closed(Some(m))),
+        }
+    }
+}
+
+impl<M> Clone for Sender<M> {
+    fn clone(&self) -> Sender<M> {
+        Sender { tx: self.tx.clone(), wake: Arc::clone(&self.wake) }
+    }
+}

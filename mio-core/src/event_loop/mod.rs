@@ -1,0 +1,255 @@
+//! `EventLoop`: a `Poll` plus a timer wheel and a channel, driving a `Handler`.
+
+mod config;
+mod handler;
+mod ticks;
+
+pub use config::EventLoopConfig;
+pub use handler::Handler;
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crate::channel::{self, Receiver, Sender};
+use crate::timer::{Clock, Timeout, TimerError, TimerWheel};
+use crate::{EventSet, Evented, Events, Poll, PollOpt, Token};
+use ticks::Ticks;
+
+/// A single-threaded event loop: IO readiness, timeouts and cross-thread
+/// messages, delivered to a [`Handler`].
+///
+/// Everything it needs is allocated in [`EventLoop::configured`]; a turn of
+/// the loop allocates nothing.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mio_core::{EventLoop, Handler};
+///
+/// struct Once;
+/// impl Handler for Once {
+///     type Timeout = &'static str;
+///     type Message = ();
+///     fn timeout(&mut self, event_loop: &mut EventLoop<Self>, what: &'static str) {
+///         assert_eq!(what, "hello");
+///         event_loop.shutdown();
+///     }
+/// }
+///
+/// let mut event_loop = EventLoop::new()?;
+/// event_loop.timeout("hello", Duration::from_millis(1)).unwrap();
+/// event_loop.run(&mut Once)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct EventLoop<H: Handler> {
+    poll: Poll,
+    events: Events,
+    running: bool,
+    messages_per_tick: usize,
+    timer: TimerWheel<H::Timeout>,
+    ticks: Ticks,
+    clock: Clock,
+    rx: Receiver<H::Message>,
+    tx: Sender<H::Message>,
+    turns: u64,
+}
+
+impl<H: Handler> std::fmt::Debug for EventLoop<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("poll", &self.poll)
+            .field("running", &self.running)
+            .field("timers", &self.timer.len())
+            .field("turns", &self.turns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H: Handler> EventLoop<H> {
+    /// A loop with the default [`EventLoopConfig`].
+    ///
+    /// # Errors
+    ///
+    /// The OS error of creating the selector or the waker (e.g. `EMFILE`).
+    pub fn new() -> io::Result<EventLoop<H>> {
+        EventLoop::configured(EventLoopConfig::default())
+    }
+
+    /// A loop with the given configuration.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a zero `notify_capacity`, `messages_per_tick` or
+    /// `timer_tick`; otherwise the OS error of creating the selector or waker.
+    pub fn configured(config: EventLoopConfig) -> io::Result<EventLoop<H>> {
+        config.validate()?;
+        let poll = Poll::with_registrations(config.registrations)?;
+        let (tx, rx) = channel::channel(config.notify_capacity)?;
+        poll.register_waker(rx.wake_state().waker())?;
+        let clock = config.clock.clone();
+        Ok(EventLoop {
+            poll,
+            events: Events::with_capacity(config.events_capacity),
+            running: false,
+            messages_per_tick: config.messages_per_tick,
+            timer: TimerWheel::with_capacity(config.timer_capacity),
+            ticks: Ticks::new(clock.now(), config.timer_tick),
+            clock,
+            rx,
+            tx,
+            turns: 0,
+        })
+    }
+
+    /// A new [`Sender`] into this loop's channel; clone it freely.
+    pub fn channel(&self) -> Sender<H::Message> {
+        self.tx.clone()
+    }
+
+    /// Schedules `handler.timeout(payload)` after `delay`.
+    ///
+    /// Never fires early; fires at most one timer tick late. Timeouts due at
+    /// the same tick fire in the order they were set. `payload` is dropped
+    /// exactly once: after it is handed to the handler, when cleared, or with
+    /// the loop.
+    ///
+    /// # Errors
+    ///
+    /// [`TimerError`] when `timer_capacity` timeouts are pending (the payload
+    /// is dropped); the loop keeps working.
+    pub fn timeout(&mut self, payload: H::Timeout, delay: Duration) -> Result<Timeout, TimerError> {
+        let deadline = self.ticks.deadline_tick(self.clock.now() + delay);
+        self.timer.insert(deadline, payload).map_err(|(e, _payload)| e)
+    }
+
+    /// Cancels a timeout. Returns `false` if it already fired, was cleared,
+    /// or the handle is stale (its slot now holds another timeout, which is
+    /// left alone).
+    pub fn clear_timeout(&mut self, timeout: Timeout) -> bool {
+        self.timer.cancel(timeout).is_some()
+    }
+
+    /// Stops [`run`](EventLoop::run) after the current turn.
+    pub fn shutdown(&mut self) {
+        self.running = false;
+    }
+
+    /// Whether [`run`](EventLoop::run) is going on and `shutdown` was not called.
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// The loop's current time (from its clock).
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// How many turns the loop has made (each one poll), for tests and stats.
+    pub fn turns(&self) -> u64 {
+        self.turns
+    }
+
+    /// How many times senders had to write the waker to wake this loop.
+    pub fn channel_wakeups(&self) -> u64 {
+        self.rx.wake_state().writes()
+    }
+
+    /// The underlying [`Poll`].
+    pub fn poll(&self) -> &Poll {
+        &self.poll
+    }
+
+    /// Registers `io`; see [`Poll::register`] for the errors.
+    pub fn register<E: Evented + ?Sized>(&mut self, io: &E, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.poll.register(io, token, interest, opts)
+    }
+
+    /// Changes a registration; see [`Poll::reregister`] for the errors.
+    pub fn reregister<E: Evented + ?Sized>(&mut self, io: &E, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.poll.reregister(io, token, interest, opts)
+    }
+
+    /// Removes a registration; see [`Poll::deregister`] for the errors.
+    pub fn deregister<E: Evented + ?Sized>(&mut self, io: &E) -> io::Result<()> {
+        self.poll.deregister(io)
+    }
+
+    /// Runs turns until [`shutdown`](EventLoop::shutdown) is called.
+    ///
+    /// # Errors
+    ///
+    /// The first error of the poll other than `Interrupted` (which calls
+    /// [`Handler::interrupted`] and goes on).
+    pub fn run(&mut self, handler: &mut H) -> io::Result<()> {
+        self.running = true;
+        while self.running {
+            self.run_once(handler, None)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one turn: poll (at most `timeout`, less if a timer is due sooner),
+    /// then `interrupted?`, `ready*`, `notify*`, `timeout*`, `tick`.
+    ///
+    /// # Errors
+    ///
+    /// The poll's error other than `Interrupted`.
+    pub fn run_once(&mut self, handler: &mut H, timeout: Option<Duration>) -> io::Result<()> {
+        let timeout = self.poll_timeout(timeout);
+        let sleeping = timeout != Some(Duration::ZERO);
+        let res = if sleeping {
+            self.rx.wake_state().going_to_sleep();
+            let timeout = if self.rx.has_pending() { Some(Duration::ZERO) } else { timeout };
+            let res = self.poll.poll(&mut self.events, timeout);
+            self.rx.wake_state().woke_up();
+            res
+        } else {
+            self.poll.poll(&mut self.events, timeout)
+        };
+        self.turns += 1;
+        match res {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => handler.interrupted(self),
+            Err(e) => return Err(e),
+        }
+        self.dispatch_io(handler);
+        self.dispatch_messages(handler);
+        self.dispatch_timers(handler);
+        handler.tick(self);
+        Ok(())
+    }
+
+    /// The poll timeout: zero when work is waiting, else the earlier of the
+    /// caller's and the next timer deadline.
+    fn poll_timeout(&mut self, timeout: Option<Duration>) -> Option<Duration> {
+        let Some(deadline) = self.timer.next_deadline() else { return timeout };
+        let until = self.ticks.instant_of(deadline).saturating_duration_since(self.clock.now());
+        Some(timeout.map_or(until, |t| t.min(until)))
+    }
+
+    fn dispatch_io(&mut self, handler: &mut H) {
+        for i in 0..self.events.len() {
+            let Some(ev) = self.events.get(i) else { break };
+            if ev.token() == Token::RESERVED {
+                self.rx.wake_state().waker().drain();
+                continue;
+            }
+            handler.ready(self, ev.token(), ev.kind());
+        }
+    }
+
+    fn dispatch_messages(&mut self, handler: &mut H) {
+        for _ in 0..self.messages_per_tick {
+            let Some(msg) = self.rx.try_recv() else { break };
+            handler.notify(self, msg);
+        }
+    }
+
+    fn dispatch_timers(&mut self, handler: &mut H) {
+        let now = self.ticks.now_tick(self.clock.now());
+        while let Some(payload) = self.timer.poll(now) {
+            handler.timeout(self, payload);
+        }
+    }
+}

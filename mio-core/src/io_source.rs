@@ -1,0 +1,53 @@
+//! `IoSource`: a socket plus its registration state.
+
+use std::io;
+use std::os::fd::AsRawFd;
+
+use crate::sys::IoSourceState;
+use crate::{EventSet, Evented, Poll, PollOpt, Token};
+
+/// Wraps an fd-backed IO object with the backend's registration state, so each
+/// socket type gets `Evented` and checked registration for free.
+#[derive(Debug)]
+pub(crate) struct IoSource<T> {
+    state: IoSourceState,
+    inner: T,
+}
+
+impl<T> IoSource<T> {
+    pub(crate) const fn new(inner: T) -> IoSource<T> {
+        IoSource { state: IoSourceState::new(), inner }
+    }
+
+    /// Runs one IO operation; on backends that emulate edge triggering this is
+    /// where `WouldBlock` re-arms the registration.
+    #[inline]
+    pub(crate) fn do_io<R>(&self, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        self.state.do_io(&self.inner, f)
+    }
+
+    /// The wrapped object, for calls that are not IO (options, addresses).
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// Unwraps. The caller must deregister first if it wants the fd to stay
+    /// quiet; closing the fd removes it from epoll.
+    pub(crate) fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: AsRawFd> Evented for IoSource<T> {
+    fn register(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.state.register(poll.selector(), self.inner.as_raw_fd(), token, interest, opts)
+    }
+
+    fn reregister(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.state.reregister(poll.selector(), self.inner.as_raw_fd(), token, interest, opts)
+    }
+
+    fn deregister(&self, poll: &Poll) -> io::Result<()> {
+        self.state.deregister(poll.selector(), self.inner.as_raw_fd())
+    }
+}

@@ -1,0 +1,36 @@
+//! The runtime of MIO (Metal IO): a non-blocking IO event loop over epoll with
+//! a timer wheel and a cross-thread channel built in, non-blocking sockets,
+//! and a state-machine layer. Users depend on the `mio` facade crate, which
+//! re-exports everything here.
+//!
+//! Layers:
+//! * [`Poll`] / [`Events`]: the selector alone;
+//! * [`EventLoop`] + [`Handler`]: poll, timers ([`timer`]) and messages
+//!   ([`channel`]) in one loop, mio 0.5's API;
+//! * sockets in [`tcp`], [`udp`] and [`unix`].
+//!
+//! Nothing allocates in steady state: every buffer is sized at construction.
+
+mod bitset;
+pub mod channel;
+mod event_loop;
+mod event_set;
+mod evented;
+mod io_event;
+mod io_source;
+mod poll;
+mod poll_opt;
+mod sys;
+pub mod timer;
+mod token;
+pub mod unix;
+
+pub use channel::{NotifyError, Sender};
+pub use event_loop::{EventLoop, EventLoopConfig, Handler};
+pub use event_set::EventSet;
+pub use evented::Evented;
+pub use io_event::IoEvent;
+pub use poll::{Events, Iter, Poll};
+pub use poll_opt::PollOpt;
+pub use timer::{Timeout, TimerError};
+pub use token::Token;

@@ -1,0 +1,46 @@
+//! Everything OS-specific, behind one small contract.
+//!
+//! The public layer never names an operating system. A backend provides:
+//!
+//! * `Selector`: `new(capacity)`, `register/reregister/deregister(fd, token,
+//!   interest, opts)`, `select(&mut Events, timeout)`, `id()`; all `&self`, so a
+//!   selector can be shared with another thread while it blocks.
+//! * `Events`: a preallocated event buffer with `with_capacity`, `len`, `get(i)`,
+//!   `clear`.
+//! * `IoSourceState`: the per-socket registration state, which catches a source
+//!   registered with two selectors and wraps every IO call (`do_io`).
+//! * `Waker`: wakes a blocked `select` from another thread.
+//! * socket helpers in `net` and `unix_socket`.
+//!
+//! The backend is chosen here, once, by `cfg`; no other file names an OS.
+//! `--cfg mio_force_poll` forces the portable poll(2) selector and
+//! `--cfg mio_force_waker_pipe` the pipe waker, so both paths are tested on Linux.
+
+mod syscall;
+pub(crate) use syscall::syscall;
+
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(mio_force_poll)))]
+#[path = "epoll/mod.rs"]
+mod selector;
+
+#[cfg(not(all(any(target_os = "linux", target_os = "android"), not(mio_force_poll))))]
+#[path = "poll/mod.rs"]
+mod selector;
+
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(mio_force_waker_pipe)))]
+#[path = "waker_eventfd.rs"]
+mod waker;
+
+#[cfg(not(all(any(target_os = "linux", target_os = "android"), not(mio_force_waker_pipe))))]
+#[path = "waker_pipe.rs"]
+mod waker;
+
+pub(crate) mod pipe;
+
+pub(crate) use selector::{Events, IoSourceState, Selector};
+pub(crate) use waker::Waker;
+
+/// The name of the selector backend compiled in ("epoll" or "poll").
+pub(crate) const SELECTOR_NAME: &str = selector::NAME;
+/// The name of the waker compiled in ("eventfd" or "pipe").
+pub(crate) const WAKER_NAME: &str = waker::NAME;

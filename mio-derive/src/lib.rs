@@ -1,0 +1,1 @@
+//! `#[machine]`: generated token dispatch and checked state transitions for MIO.
