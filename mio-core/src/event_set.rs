@@ -23,9 +23,12 @@ use crate::bitset::bit_set;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Default)]
 pub struct EventSet(u8);
 
-bit_set!(EventSet, [
-    (readable, is_readable, 0b0001, "Readable"),
-    (writable, is_writable, 0b0010, "Writable"),
-    (error, is_error, 0b0100, "Error"),
-    (hup, is_hup, 0b1000, "Hup"),
-]);
+bit_set!(
+    EventSet,
+    [
+        (readable, is_readable, 0b0001, "Readable"),
+        (writable, is_writable, 0b0010, "Writable"),
+        (error, is_error, 0b0100, "Error"),
+        (hup, is_hup, 0b1000, "Hup"),
+    ]
+);

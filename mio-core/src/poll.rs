@@ -89,7 +89,13 @@ impl Poll {
     /// * `AlreadyExists`: `io` is registered already, with this `Poll` or
     ///   another one;
     /// * the OS error of `epoll_ctl` otherwise.
-    pub fn register<E: Evented + ?Sized>(&self, io: &E, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+    pub fn register<E: Evented + ?Sized>(
+        &self,
+        io: &E,
+        token: Token,
+        interest: EventSet,
+        opts: PollOpt,
+    ) -> io::Result<()> {
         check_token(token)?;
         io.register(self, token, interest, opts)
     }
@@ -100,7 +106,13 @@ impl Poll {
     ///
     /// * `InvalidInput`: reserved token, or `io` is registered with another `Poll`;
     /// * `NotFound`: `io` is not registered.
-    pub fn reregister<E: Evented + ?Sized>(&self, io: &E, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+    pub fn reregister<E: Evented + ?Sized>(
+        &self,
+        io: &E,
+        token: Token,
+        interest: EventSet,
+        opts: PollOpt,
+    ) -> io::Result<()> {
         check_token(token)?;
         io.reregister(self, token, interest, opts)
     }

@@ -22,8 +22,7 @@ use crate::bitset::bit_set;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PollOpt(u8);
 
-bit_set!(PollOpt, [
-    (edge, is_edge, 0b001, "Edge"),
-    (level, is_level, 0b010, "Level"),
-    (oneshot, is_oneshot, 0b100, "Oneshot"),
-]);
+bit_set!(
+    PollOpt,
+    [(edge, is_edge, 0b001, "Edge"), (level, is_level, 0b010, "Level"), (oneshot, is_oneshot, 0b100, "Oneshot"),]
+);

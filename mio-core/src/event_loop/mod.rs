@@ -161,12 +161,24 @@ impl<H: Handler> EventLoop<H> {
     }
 
     /// Registers `io`; see [`Poll::register`] for the errors.
-    pub fn register<E: Evented + ?Sized>(&mut self, io: &E, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+    pub fn register<E: Evented + ?Sized>(
+        &mut self,
+        io: &E,
+        token: Token,
+        interest: EventSet,
+        opts: PollOpt,
+    ) -> io::Result<()> {
         self.poll.register(io, token, interest, opts)
     }
 
     /// Changes a registration; see [`Poll::reregister`] for the errors.
-    pub fn reregister<E: Evented + ?Sized>(&mut self, io: &E, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+    pub fn reregister<E: Evented + ?Sized>(
+        &mut self,
+        io: &E,
+        token: Token,
+        interest: EventSet,
+        opts: PollOpt,
+    ) -> io::Result<()> {
         self.poll.reregister(io, token, interest, opts)
     }
 

@@ -26,7 +26,14 @@ impl IoSourceState {
         f(io)
     }
 
-    pub(crate) fn register(&self, sel: &Selector, fd: RawFd, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+    pub(crate) fn register(
+        &self,
+        sel: &Selector,
+        fd: RawFd,
+        token: Token,
+        interest: EventSet,
+        opts: PollOpt,
+    ) -> io::Result<()> {
         match self.selector_id.compare_exchange(0, sel.id(), Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => {}
             Err(id) if id == sel.id() => return Err(already("source is already registered with this Poll")),
@@ -35,7 +42,14 @@ impl IoSourceState {
         sel.register(fd, token, interest, opts).inspect_err(|_| self.selector_id.store(0, Ordering::Release))
     }
 
-    pub(crate) fn reregister(&self, sel: &Selector, fd: RawFd, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+    pub(crate) fn reregister(
+        &self,
+        sel: &Selector,
+        fd: RawFd,
+        token: Token,
+        interest: EventSet,
+        opts: PollOpt,
+    ) -> io::Result<()> {
         self.check_owner(sel)?;
         sel.reregister(fd, token, interest, opts)
     }

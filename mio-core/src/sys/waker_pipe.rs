@@ -1,0 +1,1 @@
+compile_error!("the pipe waker is not written yet");
