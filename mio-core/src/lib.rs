@@ -18,6 +18,7 @@ mod event_set;
 mod evented;
 mod io_event;
 mod io_source;
+pub mod machine;
 mod poll;
 mod poll_opt;
 mod sys;

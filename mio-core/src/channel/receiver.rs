@@ -1,6 +1,6 @@
 //! The loop's receiving half.
 
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::mpsc;
 use std::sync::Arc;
 
 use super::WakeState;
@@ -39,9 +39,7 @@ impl<M> Receiver<M> {
 
     #[inline]
     fn try_recv_inner(&self) -> Option<M> {
-        match self.rx.try_recv() {
-            Ok(m) => Some(m),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        // Empty, or (never while the loop holds a sender) disconnected.
+        self.rx.try_recv().ok()
     }
 }

@@ -145,6 +145,10 @@ impl<H: Handler> EventLoop<H> {
         self.clock.now()
     }
 
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// How many turns the loop has made (each one poll), for tests and stats.
     pub fn turns(&self) -> u64 {
         self.turns

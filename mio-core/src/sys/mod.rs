@@ -21,11 +21,11 @@ pub(crate) use syscall::syscall;
 
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(mio_force_poll)))]
 #[path = "epoll/mod.rs"]
-mod selector;
+mod backend;
 
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(mio_force_poll))))]
 #[path = "poll/mod.rs"]
-mod selector;
+mod backend;
 
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(mio_force_waker_pipe)))]
 #[path = "waker_eventfd.rs"]
@@ -37,10 +37,10 @@ mod waker;
 
 pub(crate) mod pipe;
 
-pub(crate) use selector::{Events, IoSourceState, Selector};
+pub(crate) use backend::{Events, IoSourceState, Selector};
 pub(crate) use waker::Waker;
 
 /// The name of the selector backend compiled in ("epoll" or "poll").
-pub(crate) const SELECTOR_NAME: &str = selector::NAME;
+pub(crate) const SELECTOR_NAME: &str = backend::NAME;
 /// The name of the waker compiled in ("eventfd" or "pipe").
 pub(crate) const WAKER_NAME: &str = waker::NAME;

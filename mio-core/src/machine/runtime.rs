@@ -1,0 +1,213 @@
+//! `Loop` and `LoopInstance`: build a machine loop, then run it.
+
+use std::io;
+use std::time::Duration;
+
+use super::dispatch::{ignore_error, scope, ErrorHook, Machines};
+use super::scope::ScopeCore;
+use super::table::Table;
+use super::{Created, LoopConfig, Machine, MachineError, Scope};
+use crate::{EventLoop, Token};
+
+/// A machine loop being set up: add the first machines (listeners, usually),
+/// then [`run`](Loop::run) it with the context.
+///
+/// Machines live in a preallocated slab (token == slot); the loop is built on
+/// an [`EventLoop`]: deadlines are its timers, wake-ups its channel.
+///
+/// # Examples
+///
+/// See the crate's `examples/` for complete servers (`echo.rs`).
+pub struct Loop<M: Machine> {
+    event_loop: EventLoop<Machines<M>>,
+    table: Table<M>,
+    core: ScopeCore,
+    on_error: ErrorHook<M::Context>,
+}
+
+impl<M: Machine> std::fmt::Debug for Loop<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loop").field("machines", &self.table.len()).finish_non_exhaustive()
+    }
+}
+
+impl<M: Machine> Loop<M> {
+    /// Creates the loop and preallocates its machine slab.
+    ///
+    /// # Errors
+    ///
+    /// As [`EventLoop::configured`]: `InvalidInput` for a bad configuration,
+    /// or the OS error of creating epoll or the waker.
+    pub fn new(config: &LoopConfig) -> io::Result<Loop<M>> {
+        let event_loop = EventLoop::configured(config.event_loop.clone())?;
+        let core = ScopeCore { sender: event_loop.channel(), shutdown: false };
+        Ok(Loop { event_loop, table: Table::with_capacity(config.machines), core, on_error: ignore_error })
+    }
+
+    /// Sets the hook called when a machine ends with
+    /// [`Response::error`](super::Response::error), a seed's `create`
+    /// fails, or a deadline cannot be set because the timer is full. The
+    /// default ignores errors.
+    pub fn on_error(&mut self, hook: ErrorHook<M::Context>) -> &mut Self {
+        self.on_error = hook;
+        self
+    }
+
+    /// Adds a machine made by `f`, which gets a scope with the new machine's
+    /// token (and no context yet: `Scope<()>`). Returns the token.
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` when the slab is full, or the error `f` returned.
+    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Token, MachineError>
+    where
+        F: FnOnce(&mut Scope<'_, ()>) -> Created<M>,
+    {
+        add_machine(&mut self.event_loop, &mut self.table, &mut self.core, &mut (), f)
+    }
+
+    /// Hands the loop its context; machines can then be added with a full
+    /// scope, and it can be run turn by turn.
+    pub fn instantiate(self, context: M::Context) -> LoopInstance<M> {
+        let machines = Machines { table: self.table, core: self.core, context, on_error: self.on_error };
+        LoopInstance { event_loop: self.event_loop, machines }
+    }
+
+    /// Runs the loop with `context` until a machine calls
+    /// [`Scope::shutdown_loop`].
+    ///
+    /// # Errors
+    ///
+    /// The poll's error other than `Interrupted`.
+    pub fn run(self, context: M::Context) -> io::Result<()> {
+        self.instantiate(context).run()
+    }
+}
+
+/// A machine loop with its context: run it whole or turn by turn.
+pub struct LoopInstance<M: Machine> {
+    event_loop: EventLoop<Machines<M>>,
+    machines: Machines<M>,
+}
+
+impl<M: Machine> std::fmt::Debug for LoopInstance<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoopInstance")
+            .field("machines", &self.machines.table.len())
+            .field("event_loop", &self.event_loop)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: Machine> LoopInstance<M> {
+    /// Adds a machine made by `f`, which gets a full scope with the new
+    /// machine's token. Returns the token.
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` when the slab is full, or the error `f` returned.
+    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Token, MachineError>
+    where
+        F: FnOnce(&mut Scope<'_, M::Context>) -> Created<M>,
+    {
+        let m = &mut self.machines;
+        add_machine(&mut self.event_loop, &mut m.table, &mut m.core, &mut m.context, f)
+    }
+
+    /// Runs until a machine calls [`Scope::shutdown_loop`] (or
+    /// [`shutdown`](LoopInstance::shutdown) was called).
+    ///
+    /// # Errors
+    ///
+    /// The poll's error other than `Interrupted`.
+    pub fn run(&mut self) -> io::Result<()> {
+        self.machines.core.shutdown = false;
+        self.event_loop.run(&mut self.machines)
+    }
+
+    /// Runs one turn, polling at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// The poll's error other than `Interrupted`.
+    pub fn run_once(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.event_loop.run_once(&mut self.machines, timeout)
+    }
+
+    /// Whether a machine asked the loop to stop.
+    pub fn is_shutdown(&self) -> bool {
+        self.machines.core.shutdown
+    }
+
+    /// Asks `run` to stop after the current turn.
+    pub fn shutdown(&mut self) {
+        self.machines.core.shutdown = true;
+        self.event_loop.shutdown();
+    }
+
+    /// The shared context.
+    pub fn context(&self) -> &M::Context {
+        &self.machines.context
+    }
+
+    /// The shared context, mutably.
+    pub fn context_mut(&mut self) -> &mut M::Context {
+        &mut self.machines.context
+    }
+
+    /// How many machines are alive.
+    pub fn machine_count(&self) -> usize {
+        self.machines.table.len()
+    }
+
+    /// The machine slab's capacity.
+    pub fn machine_capacity(&self) -> usize {
+        self.machines.table.capacity()
+    }
+
+    /// How many turns the loop has made (see [`EventLoop::turns`]).
+    pub fn turns(&self) -> u64 {
+        self.event_loop.turns()
+    }
+
+    /// The loop's current time (from its clock).
+    pub fn now(&self) -> std::time::Instant {
+        self.event_loop.now()
+    }
+}
+
+fn add_machine<M: Machine, C, F>(
+    el: &mut EventLoop<Machines<M>>,
+    table: &mut Table<M>,
+    core: &mut ScopeCore,
+    context: &mut C,
+    f: F,
+) -> Result<Token, MachineError>
+where
+    F: FnOnce(&mut Scope<'_, C>) -> Created<M>,
+{
+    if table.is_full() {
+        return Err(MachineError::new(io::ErrorKind::OutOfMemory, "no free machine slot"));
+    }
+    let (token, generation) = table.next_slot();
+    let (machine, deadline) = f(&mut scope!(context, core, el, token, generation)).0?;
+    let inserted = table.insert(machine);
+    debug_assert_eq!(inserted, token);
+    if let Some(at) = deadline {
+        let delay = at.saturating_duration_since(el.now());
+        match el.timeout(super::dispatch::Wake { token, generation }, delay) {
+            Ok(timer) => {
+                if let Some(slot) = table.get_mut(token) {
+                    slot.deadline = Some((at, timer));
+                }
+            }
+            Err(_) => {
+                table.take(token, None);
+                table.end(token);
+                table.free_ended();
+                return Err(MachineError::new(io::ErrorKind::OutOfMemory, "timer capacity exhausted"));
+            }
+        }
+    }
+    Ok(Token(token))
+}

@@ -1,0 +1,113 @@
+//! `Scope`: what a machine may touch while it runs.
+
+use std::io;
+use std::ops::{Deref, DerefMut};
+use std::time::Instant;
+
+use super::{Notifier, Wake};
+use crate::channel::Sender;
+use crate::timer::Clock;
+use crate::{EventSet, Evented, Poll, PollOpt, Token};
+
+/// A machine's view of the loop during one call: its own token, the loop's
+/// poll (registering under that token), the time, a [`Notifier`] for other
+/// threads, and the shared context (through `Deref`/`DerefMut`).
+///
+/// # Examples
+///
+/// ```no_run
+/// # use mio_core::machine::Scope;
+/// # use mio_core::{EventSet, PollOpt};
+/// # fn f(scope: &mut Scope<'_, Vec<u8>>, socket: &mio_core::unix::PipeReader) -> std::io::Result<()> {
+/// scope.register(socket, EventSet::readable(), PollOpt::edge())?;
+/// scope.push(1); // the context is a Vec<u8> here
+/// let notifier = scope.notifier(); // Send + Clone: wake this machine from any thread
+/// # Ok(()) }
+/// ```
+pub struct Scope<'a, C> {
+    pub(crate) token: Token,
+    pub(crate) generation: u32,
+    pub(crate) context: &'a mut C,
+    pub(crate) poll: &'a Poll,
+    pub(crate) clock: &'a Clock,
+    pub(crate) core: &'a mut ScopeCore,
+}
+
+/// The machine-independent loop state a scope reaches.
+#[derive(Debug)]
+pub(crate) struct ScopeCore {
+    pub(crate) sender: Sender<Wake>,
+    pub(crate) shutdown: bool,
+}
+
+impl<C> std::fmt::Debug for Scope<'_, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope").field("token", &self.token).finish_non_exhaustive()
+    }
+}
+
+impl<C> Scope<'_, C> {
+    /// This machine's token: its slot in the loop, and the token its sources
+    /// are registered under.
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    /// Registers `io` under this machine's token.
+    ///
+    /// # Errors
+    ///
+    /// As [`Poll::register`]: `AlreadyExists` if registered already.
+    pub fn register<E: Evented + ?Sized>(&mut self, io: &E, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.poll.register(io, self.token, interest, opts)
+    }
+
+    /// Changes the registration of `io` (still under this machine's token).
+    ///
+    /// # Errors
+    ///
+    /// As [`Poll::reregister`]: `NotFound` if not registered.
+    pub fn reregister<E: Evented + ?Sized>(&mut self, io: &E, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.poll.reregister(io, self.token, interest, opts)
+    }
+
+    /// Removes the registration of `io`. Dropping a socket also removes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Poll::deregister`]: `NotFound` if not registered.
+    pub fn deregister<E: Evented + ?Sized>(&mut self, io: &E) -> io::Result<()> {
+        self.poll.deregister(io)
+    }
+
+    /// The loop's current time (its clock; a test clock in tests).
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// A handle other threads use to call this machine's
+    /// [`wakeup`](super::Machine::wakeup). It stays bound to this machine: once
+    /// the machine ends, wake-ups through it are ignored, even if the token is
+    /// reused.
+    pub fn notifier(&self) -> Notifier {
+        Notifier::new(self.core.sender.clone(), Wake { token: self.token.0, generation: self.generation })
+    }
+
+    /// Stops the loop after the current turn.
+    pub fn shutdown_loop(&mut self) {
+        self.core.shutdown = true;
+    }
+}
+
+impl<C> Deref for Scope<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        self.context
+    }
+}
+
+impl<C> DerefMut for Scope<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.context
+    }
+}

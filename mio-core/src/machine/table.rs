@@ -1,0 +1,91 @@
+//! The fixed-capacity table of machines: token == slab key, with generations.
+
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::timer::Timeout;
+
+/// One machine's slot.
+#[derive(Debug)]
+pub(crate) struct Slot<M> {
+    /// `None` while the machine runs (taken out) or after it ended.
+    pub(crate) machine: Option<M>,
+    /// Distinguishes this machine from earlier users of the same token.
+    pub(crate) generation: u32,
+    /// The current deadline and its timer.
+    pub(crate) deadline: Option<(Instant, Timeout)>,
+}
+
+/// Machines by token. Slots of ended machines are freed only at the end of
+/// the turn, so an event of this turn for an ended machine finds an empty
+/// slot instead of a newcomer.
+#[derive(Debug)]
+pub(crate) struct Table<M> {
+    slab: Slab<Slot<M>>,
+    capacity: usize,
+    ended: Vec<usize>,
+    next_generation: u32,
+}
+
+impl<M> Table<M> {
+    pub(crate) fn with_capacity(capacity: usize) -> Table<M> {
+        Table { slab: Slab::with_capacity(capacity), capacity, ended: Vec::with_capacity(capacity), next_generation: 0 }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Machines alive (not counting ended ones waiting to be freed).
+    pub(crate) fn len(&self) -> usize {
+        self.slab.len() - self.ended.len()
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.slab.len() >= self.capacity
+    }
+
+    /// The token the next insert will use, and its generation.
+    pub(crate) fn next_slot(&self) -> (usize, u32) {
+        (self.slab.vacant_key(), self.next_generation)
+    }
+
+    /// Inserts a machine at `next_slot()`. The caller checked `is_full`.
+    pub(crate) fn insert(&mut self, machine: M) -> usize {
+        let generation = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1);
+        self.slab.insert(Slot { machine: Some(machine), generation, deadline: None })
+    }
+
+    pub(crate) fn get_mut(&mut self, token: usize) -> Option<&mut Slot<M>> {
+        self.slab.get_mut(token)
+    }
+
+    /// Takes the machine out to run it, if the slot holds the live machine of
+    /// `generation` (any generation if `None`).
+    pub(crate) fn take(&mut self, token: usize, generation: Option<u32>) -> Option<(M, u32)> {
+        let slot = self.slab.get_mut(token)?;
+        if generation.is_some_and(|g| g != slot.generation) {
+            return None;
+        }
+        slot.machine.take().map(|m| (m, slot.generation))
+    }
+
+    /// Marks the slot's machine as ended; its deadline is returned for the
+    /// caller to clear.
+    pub(crate) fn end(&mut self, token: usize) -> Option<Timeout> {
+        let slot = self.slab.get_mut(token)?;
+        slot.machine = None;
+        slot.generation = slot.generation.wrapping_add(0x8000_0000);
+        self.ended.push(token);
+        slot.deadline.take().map(|(_, t)| t)
+    }
+
+    /// Frees the slots of ended machines (end of turn).
+    pub(crate) fn free_ended(&mut self) {
+        for token in self.ended.drain(..) {
+            self.slab.remove(token);
+        }
+    }
+}
