@@ -21,6 +21,7 @@ mod io_source;
 pub mod machine;
 mod poll;
 mod poll_opt;
+pub mod stream;
 mod sys;
 pub mod timer;
 mod token;

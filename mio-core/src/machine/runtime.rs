@@ -7,6 +7,7 @@ use super::dispatch::{ignore_error, scope, ErrorHook, Machines};
 use super::scope::ScopeCore;
 use super::table::Table;
 use super::{Created, LoopConfig, Machine, MachineError, Scope};
+use crate::stream::BufferPool;
 use crate::{EventLoop, Token};
 
 /// A machine loop being set up: add the first machines (listeners, usually),
@@ -40,7 +41,8 @@ impl<M: Machine> Loop<M> {
     /// or the OS error of creating epoll or the waker.
     pub fn new(config: &LoopConfig) -> io::Result<Loop<M>> {
         let event_loop = EventLoop::configured(config.event_loop.clone())?;
-        let core = ScopeCore { sender: event_loop.channel(), shutdown: false };
+        let pool = BufferPool::new(config.buffer_size, config.buffers);
+        let core = ScopeCore { sender: event_loop.channel(), shutdown: false, pool };
         Ok(Loop { event_loop, table: Table::with_capacity(config.machines), core, on_error: ignore_error })
     }
 

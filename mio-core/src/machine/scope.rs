@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::{Notifier, Wake};
 use crate::channel::Sender;
+use crate::stream::BufferPool;
 use crate::timer::Clock;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
 
@@ -38,6 +39,8 @@ pub struct Scope<'a, C> {
 pub(crate) struct ScopeCore {
     pub(crate) sender: Sender<Wake>,
     pub(crate) shutdown: bool,
+    /// The stream layer's buffers (taken out while a stream runs).
+    pub(crate) pool: BufferPool,
 }
 
 impl<C> std::fmt::Debug for Scope<'_, C> {

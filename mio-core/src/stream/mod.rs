@@ -1,0 +1,26 @@
+//! Stream protocols: buffered connections driven by what the protocol
+//! expects next (rotor-stream's model).
+//!
+//! A [`Protocol`] returns an [`Intent`]: read `n` bytes, read up to a
+//! delimiter, wait for output to be flushed, or sleep — each with an optional
+//! deadline. [`Stream<P>`](Stream) is the [`Machine`](crate::machine::Machine)
+//! that does the reading and writing and calls the protocol back only when
+//! the expectation is met, the deadline passes, it is woken, the peer closes,
+//! a bound is hit, or IO fails.
+//!
+//! Buffers are chunks of one pool per loop, sized by
+//! [`LoopConfig::buffers`](crate::machine::LoopConfig::buffers); a
+//! connection holds a chunk only while it has unconsumed input or unwritten
+//! output. Limits are typed ([`Limit`]), never growth.
+
+mod buffer_pool;
+mod intent;
+mod protocol;
+mod stream_machine;
+mod transport;
+
+pub(crate) use buffer_pool::BufferPool;
+pub use intent::{Expectation, Intent, IntentBuilder};
+pub use protocol::{Limit, Protocol};
+pub use stream_machine::Stream;
+pub use transport::{BufferFull, Input, Output, Transport};

@@ -1,0 +1,134 @@
+//! `Protocol`: a stream protocol as a few callbacks.
+
+use std::io::{Read, Write};
+
+use super::{Intent, Transport};
+use crate::machine::{MachineError, Scope};
+use crate::Evented;
+
+/// Which bound a connection hit; see [`Protocol::limit_exceeded`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// The delimiter was not found within `max` bytes (or the buffer size,
+    /// whichever is smaller).
+    Delimiter {
+        /// The bound that was hit.
+        max: usize,
+    },
+    /// `expect_bytes(wanted)` asked for more than a buffer holds.
+    BufferSize {
+        /// What the protocol asked for.
+        wanted: usize,
+        /// The pool's chunk size.
+        capacity: usize,
+    },
+    /// Every buffer of the loop's pool is held by some connection.
+    PoolExhausted,
+}
+
+/// A protocol over a stream socket, driven by [`Stream`](super::Stream).
+///
+/// The protocol says what it expects next ([`Intent`]); the stream reads and
+/// writes, and calls back only when the expectation is met
+/// ([`bytes_read`](Protocol::bytes_read), [`bytes_flushed`](Protocol::bytes_flushed)),
+/// the deadline passes ([`timeout`](Protocol::timeout)), someone wakes it
+/// ([`wakeup`](Protocol::wakeup)), the peer ends the stream
+/// ([`end_of_stream`](Protocol::end_of_stream)), a bound is hit
+/// ([`limit_exceeded`](Protocol::limit_exceeded)), or IO fails
+/// ([`error`](Protocol::error), after which the connection is closed).
+///
+/// # Examples
+///
+/// An echo protocol: whatever arrives is written back.
+///
+/// ```
+/// use mio_core::machine::Scope;
+/// use mio_core::stream::{Intent, Protocol, Transport};
+/// use mio_core::unix::UnixStream;
+///
+/// struct Echo;
+///
+/// impl Protocol for Echo {
+///     type Context = ();
+///     type Socket = UnixStream;
+///     fn create(_t: &mut Transport<'_, UnixStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///         Intent::of(Echo).expect_bytes(1)
+///     }
+///     fn bytes_read(self, t: &mut Transport<'_, UnixStream>, _end: usize, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///         let (input, output) = t.buffers();
+///         let n = output.push(input.data());
+///         input.consume(n);
+///         if input.is_empty() { Intent::of(Echo).expect_bytes(1) } else { Intent::of(Echo).expect_flush() }
+///     }
+///     fn bytes_flushed(self, _t: &mut Transport<'_, UnixStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///         Intent::of(Echo).expect_bytes(1)
+///     }
+///     fn timeout(self, _t: &mut Transport<'_, UnixStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///         Intent::done()
+///     }
+/// }
+/// ```
+pub trait Protocol: Sized {
+    /// The loop's context.
+    type Context;
+    /// The stream socket (TCP, Unix, ...).
+    type Socket: Read + Write + Evented;
+
+    /// A connection starts; the socket is registered already.
+    fn create(transport: &mut Transport<'_, Self::Socket>, scope: &mut Scope<'_, Self::Context>) -> Intent<Self>;
+
+    /// The expectation is met: `transport.input().data()[..end]` is the
+    /// frame (for a delimiter, `end` is just past it). Consume what you used.
+    fn bytes_read(
+        self,
+        transport: &mut Transport<'_, Self::Socket>,
+        end: usize,
+        scope: &mut Scope<'_, Self::Context>,
+    ) -> Intent<Self>;
+
+    /// All output was written (after `expect_flush`).
+    fn bytes_flushed(
+        self,
+        transport: &mut Transport<'_, Self::Socket>,
+        scope: &mut Scope<'_, Self::Context>,
+    ) -> Intent<Self>;
+
+    /// The deadline passed.
+    fn timeout(self, transport: &mut Transport<'_, Self::Socket>, scope: &mut Scope<'_, Self::Context>)
+        -> Intent<Self>;
+
+    /// Someone called [`Notifier::wakeup`](crate::machine::Notifier::wakeup).
+    /// May be spurious; default: nothing changes.
+    fn wakeup(self, transport: &mut Transport<'_, Self::Socket>, scope: &mut Scope<'_, Self::Context>) -> Intent<Self> {
+        let _ = (transport, scope);
+        Intent::of(self).unchanged()
+    }
+
+    /// The peer closed its side while the expectation was not met; the
+    /// unconsumed input is still there. Default: close.
+    fn end_of_stream(
+        self,
+        transport: &mut Transport<'_, Self::Socket>,
+        scope: &mut Scope<'_, Self::Context>,
+    ) -> Intent<Self> {
+        let _ = (transport, scope);
+        Intent::done()
+    }
+
+    /// A bound was hit (see [`Limit`]). Default: close.
+    fn limit_exceeded(
+        self,
+        transport: &mut Transport<'_, Self::Socket>,
+        limit: Limit,
+        scope: &mut Scope<'_, Self::Context>,
+    ) -> Intent<Self> {
+        let _ = (transport, limit, scope);
+        Intent::done()
+    }
+
+    /// Reading or writing failed (reset peer, ...); the connection is closed
+    /// after this call. Default: nothing.
+    fn error(self, error: MachineError, scope: &mut Scope<'_, Self::Context>) {
+        let _ = (error, scope);
+    }
+}

@@ -1,0 +1,387 @@
+//! `Stream<P>`: the machine that drives a `Protocol` over a stream socket.
+
+use std::io::{self, Read, Write};
+use std::mem;
+use std::time::Instant;
+
+use super::buffer_pool::{BufferPool, NO_CHUNK};
+use super::intent::IntentKind;
+use super::transport::{Held, Input, Output};
+use super::{Expectation, Intent, Limit, Protocol, Transport};
+use crate::machine::{Created, Machine, MachineError, Response, Scope};
+use crate::{EventSet, PollOpt};
+
+/// How many callbacks in a row may leave input, output, expectation and
+/// end-of-stream unchanged before the stream gives up on the protocol (a
+/// protocol bug that would otherwise spin).
+const MAX_IDLE_CALLBACKS: u32 = 2;
+
+const NO_PROGRESS: MachineError = MachineError::new(io::ErrorKind::Other, "protocol made no progress");
+const POOL_EXHAUSTED: MachineError = MachineError::new(io::ErrorKind::OutOfMemory, "buffer pool exhausted");
+
+/// A connection: a stream socket, its buffers and a [`Protocol`] state.
+///
+/// Reads happen when the socket is readable and there is room; a read
+/// shorter than the room means the socket is drained, so the stream does not
+/// read again until the next readiness event (one `read` per message). Output
+/// is written eagerly after each callback; the socket's writable interest is
+/// armed only while output is pending. Buffers come from the loop's pool
+/// (see [`LoopConfig::buffers`](crate::machine::LoopConfig::buffers)) and go
+/// back as soon as they are empty, so an idle connection holds none.
+///
+/// Its seed is the socket: `Stream<P>` plugs into
+/// [`Accept`](crate::machine::Accept) for any listener whose connections are
+/// `P::Socket`.
+#[derive(Debug)]
+pub struct Stream<P: Protocol> {
+    conn: Conn<P::Socket>,
+    protocol: P,
+}
+
+/// Everything of a connection but the protocol state.
+#[derive(Debug)]
+struct Conn<S> {
+    socket: S,
+    expect: Expectation,
+    deadline: Option<Instant>,
+    input: Held,
+    output: Held,
+    /// Readable and not yet drained (edge-triggered bookkeeping).
+    readable: bool,
+    /// The last write was short: wait for a writable event.
+    write_blocked: bool,
+    /// The peer closed its side.
+    eof: bool,
+    /// Writable interest is registered.
+    writable_armed: bool,
+}
+
+/// What starts a round of driving.
+enum Start<P> {
+    Create,
+    Ready(P, EventSet),
+    Timeout(P),
+    Wakeup(P),
+}
+
+/// How a round ended.
+enum Outcome<P> {
+    Keep(P),
+    Close,
+    Fail(MachineError),
+}
+
+/// Which protocol callback is due.
+enum Due {
+    Read(usize),
+    Flushed,
+    Eof,
+    Limit(Limit),
+}
+
+impl<P: Protocol> Machine for Stream<P> {
+    type Context = P::Context;
+    type Seed = P::Socket;
+
+    fn create(socket: P::Socket, scope: &mut Scope<'_, P::Context>) -> Created<Self> {
+        if let Err(e) = scope.register(&socket, EventSet::readable(), PollOpt::edge()) {
+            return Created::error(e.into());
+        }
+        let mut conn = Conn::new(socket);
+        match drive(&mut conn, Start::Create, scope) {
+            Outcome::Keep(protocol) => match conn.deadline {
+                Some(at) => Created::keep(Stream { conn, protocol }).deadline(at),
+                None => Created::ok(Stream { conn, protocol }),
+            },
+            Outcome::Close => Created::error(MachineError::new(io::ErrorKind::Other, "protocol closed at create")),
+            Outcome::Fail(e) => Created::error(e),
+        }
+    }
+
+    fn ready(self, events: EventSet, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
+        let Stream { conn, protocol } = self;
+        resume(conn, Start::Ready(protocol, events), scope)
+    }
+
+    fn timeout(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
+        let Stream { mut conn, protocol } = self;
+        conn.deadline = None;
+        resume(conn, Start::Timeout(protocol), scope)
+    }
+
+    fn wakeup(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
+        let Stream { conn, protocol } = self;
+        resume(conn, Start::Wakeup(protocol), scope)
+    }
+}
+
+fn resume<P: Protocol>(
+    mut conn: Conn<P::Socket>,
+    start: Start<P>,
+    scope: &mut Scope<'_, P::Context>,
+) -> Response<Stream<P>, P::Socket> {
+    match drive(&mut conn, start, scope) {
+        Outcome::Keep(protocol) => match conn.deadline {
+            Some(at) => Response::keep(Stream { conn, protocol }).deadline(at),
+            None => Response::ok(Stream { conn, protocol }),
+        },
+        Outcome::Close => Response::done(),
+        Outcome::Fail(e) => Response::error(e),
+    }
+}
+
+impl<S: Read + Write + crate::Evented> Conn<S> {
+    fn new(socket: S) -> Conn<S> {
+        Conn {
+            socket,
+            expect: Expectation::Sleep,
+            deadline: None,
+            input: Held::NONE,
+            output: Held::NONE,
+            readable: true,
+            write_blocked: false,
+            eof: false,
+            writable_armed: false,
+        }
+    }
+
+    fn transport<'a>(&'a mut self, pool: &'a mut BufferPool) -> Transport<'a, S> {
+        let (ibuf, obuf) = pool.pair_mut(self.input.chunk, self.output.chunk);
+        Transport {
+            socket: &mut self.socket,
+            input: Input { buf: ibuf, held: &mut self.input },
+            output: Output { buf: obuf, held: &mut self.output },
+        }
+    }
+
+    /// One `read` into the free tail of the input buffer.
+    fn read_once(&mut self, pool: &mut BufferPool) -> io::Result<()> {
+        let (buf, _) = pool.pair_mut(self.input.chunk, NO_CHUNK);
+        let held = &mut self.input;
+        if held.start > 0 {
+            buf.copy_within(held.start as usize..held.end as usize, 0);
+            held.end -= held.start;
+            held.start = 0;
+        }
+        let room = &mut buf[held.end as usize..];
+        if room.is_empty() {
+            return Ok(());
+        }
+        loop {
+            return match self.socket.read(room) {
+                Ok(0) => {
+                    self.eof = true;
+                    self.readable = false;
+                    Ok(())
+                }
+                Ok(n) => {
+                    held.end += n as u32;
+                    self.readable = n == room.len();
+                    Ok(())
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    Ok(())
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+        }
+    }
+
+    /// One `write` of the pending output.
+    fn write_once(&mut self, pool: &mut BufferPool) -> io::Result<()> {
+        let (_, buf) = pool.pair_mut(NO_CHUNK, self.output.chunk);
+        let held = &mut self.output;
+        loop {
+            return match self.socket.write(&buf[held.start as usize..held.end as usize]) {
+                Ok(n) => {
+                    held.start += n as u32;
+                    if held.start == held.end {
+                        *held = Held { chunk: held.chunk, start: 0, end: 0 };
+                    } else {
+                        self.write_blocked = true;
+                    }
+                    Ok(())
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    Ok(())
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+        }
+    }
+
+    /// Registers or drops writable interest to match pending output.
+    fn arm<C>(&mut self, scope: &mut Scope<'_, C>) -> io::Result<()> {
+        let want = self.output.len() > 0;
+        if want != self.writable_armed {
+            let interest = if want { EventSet::readable() | EventSet::writable() } else { EventSet::readable() };
+            scope.reregister(&self.socket, interest, PollOpt::edge())?;
+            self.writable_armed = want;
+        }
+        Ok(())
+    }
+}
+
+/// Which callback the state calls for, if any.
+fn due(expect: Expectation, input: &[u8], output_len: usize, eof: bool, capacity: usize) -> Option<Due> {
+    let due = match expect {
+        Expectation::Bytes(n) if n > capacity => Some(Due::Limit(Limit::BufferSize { wanted: n, capacity })),
+        Expectation::Bytes(n) if input.len() >= n => Some(Due::Read(n)),
+        Expectation::Delimiter { delimiter, max } => {
+            let bound = max.min(capacity);
+            match find(delimiter, &input[..input.len().min(bound)]) {
+                Some(end) => Some(Due::Read(end)),
+                None if input.len() >= bound => Some(Due::Limit(Limit::Delimiter { max })),
+                None => None,
+            }
+        }
+        Expectation::Flush if output_len == 0 => Some(Due::Flushed),
+        _ => None,
+    };
+    let reading = matches!(expect, Expectation::Bytes(_) | Expectation::Delimiter { .. });
+    due.or(if reading && eof { Some(Due::Eof) } else { None })
+}
+
+/// Finds `delimiter` in `data`; returns the index just past it.
+fn find(delimiter: &[u8], data: &[u8]) -> Option<usize> {
+    if delimiter.is_empty() {
+        return Some(0);
+    }
+    data.windows(delimiter.len()).position(|w| w == delimiter).map(|i| i + delimiter.len())
+}
+
+/// Runs IO and protocol callbacks until the protocol waits for something
+/// that has not happened.
+fn drive<P: Protocol>(conn: &mut Conn<P::Socket>, start: Start<P>, scope: &mut Scope<'_, P::Context>) -> Outcome<P> {
+    let mut pool = mem::take(&mut scope.core.pool);
+    let outcome = drive_with(conn, start, scope, &mut pool);
+    release(&mut conn.input, &mut pool);
+    release(&mut conn.output, &mut pool);
+    scope.core.pool = pool;
+    outcome
+}
+
+fn release(held: &mut Held, pool: &mut BufferPool) {
+    if held.chunk != NO_CHUNK && held.len() == 0 {
+        pool.give(held.chunk);
+        *held = Held::NONE;
+    }
+}
+
+fn acquire(held: &mut Held, pool: &mut BufferPool) -> bool {
+    if held.chunk == NO_CHUNK {
+        match pool.take() {
+            Some(chunk) => held.chunk = chunk,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The loop of one round: apply the intent, do IO, call the protocol again
+/// while its expectation is met.
+fn drive_with<P: Protocol>(
+    conn: &mut Conn<P::Socket>,
+    start: Start<P>,
+    scope: &mut Scope<'_, P::Context>,
+    pool: &mut BufferPool,
+) -> Outcome<P> {
+    let capacity = pool.chunk_size();
+    let have_buffers = acquire(&mut conn.input, pool) & acquire(&mut conn.output, pool);
+    let mut intent = match start {
+        Start::Create if !have_buffers => return Outcome::Fail(POOL_EXHAUSTED),
+        Start::Create => P::create(&mut conn.transport(pool), scope),
+        Start::Ready(p, events) => {
+            if events.is_readable() || events.is_hup() || events.is_error() {
+                conn.readable = true;
+            }
+            if events.is_writable() || events.is_error() {
+                conn.write_blocked = false;
+            }
+            Intent(IntentKind::Unchanged(p, None))
+        }
+        Start::Timeout(p) => p.timeout(&mut conn.transport(pool), scope),
+        Start::Wakeup(p) => p.wakeup(&mut conn.transport(pool), scope),
+    };
+    let mut exhaustion_reported = false;
+    let mut idle = 0;
+    loop {
+        let p = match intent.0 {
+            IntentKind::Expect(p, expect, deadline) => {
+                conn.expect = expect;
+                conn.deadline = deadline;
+                p
+            }
+            IntentKind::Unchanged(p, deadline) => {
+                if deadline.is_some() {
+                    conn.deadline = deadline;
+                }
+                p
+            }
+            IntentKind::Done => {
+                if conn.output.len() > 0 && !conn.write_blocked {
+                    let _ = conn.write_once(pool);
+                }
+                return Outcome::Close;
+            }
+            IntentKind::Error(e) => return Outcome::Fail(e),
+        };
+        if !have_buffers {
+            if exhaustion_reported {
+                return Outcome::Keep(p);
+            }
+            exhaustion_reported = true;
+            intent = p.limit_exceeded(&mut conn.transport(pool), Limit::PoolExhausted, scope);
+            continue;
+        }
+        if conn.output.len() > 0 && !conn.write_blocked {
+            if let Err(e) = conn.write_once(pool) {
+                p.error(e.into(), scope);
+                return Outcome::Close;
+            }
+        }
+        if conn.readable && !conn.eof {
+            if let Err(e) = conn.read_once(pool) {
+                p.error(e.into(), scope);
+                return Outcome::Close;
+            }
+        }
+        let next = {
+            let (input, _) = pool.pair_mut(conn.input.chunk, NO_CHUNK);
+            let data = &input[conn.input.start as usize..conn.input.end as usize];
+            due(conn.expect, data, conn.output.len(), conn.eof, capacity)
+        };
+        let Some(next) = next else {
+            if let Err(e) = conn.arm(scope) {
+                p.error(e.into(), scope);
+                return Outcome::Close;
+            }
+            return Outcome::Keep(p);
+        };
+        let before = (conn.input.len(), conn.output.len(), conn.expect);
+        let transport = &mut conn.transport(pool);
+        intent = match next {
+            Due::Read(end) => p.bytes_read(transport, end, scope),
+            Due::Flushed => p.bytes_flushed(transport, scope),
+            Due::Eof => p.end_of_stream(transport, scope),
+            Due::Limit(limit) => p.limit_exceeded(transport, limit, scope),
+        };
+        let same_expect = match &intent.0 {
+            IntentKind::Expect(_, e, _) => *e == before.2,
+            IntentKind::Unchanged(..) => true,
+            IntentKind::Done | IntentKind::Error(_) => false,
+        };
+        if same_expect && (conn.input.len(), conn.output.len()) == (before.0, before.1) {
+            idle += 1;
+            if idle >= MAX_IDLE_CALLBACKS {
+                return Outcome::Fail(NO_PROGRESS);
+            }
+        } else {
+            idle = 0;
+        }
+    }
+}
