@@ -300,3 +300,67 @@ fn from_std_and_try_clone() -> io::Result<()> {
     assert!(format!("{b:?}").contains("UnixStream"));
     Ok(())
 }
+
+/// Echoes what it reads once, counting echoes in the loop context.
+struct EchoConn(UnixStream);
+
+impl mio::machine::Machine for EchoConn {
+    type Context = usize;
+    type Seed = UnixStream;
+
+    fn create(stream: UnixStream, scope: &mut mio::machine::Scope<'_, usize>) -> mio::machine::Created<Self> {
+        match scope.register(&stream, EventSet::readable(), PollOpt::edge()) {
+            Ok(()) => mio::machine::Created::ok(EchoConn(stream)),
+            Err(e) => mio::machine::Created::error(e.into()),
+        }
+    }
+
+    fn ready(
+        self,
+        _events: EventSet,
+        scope: &mut mio::machine::Scope<'_, usize>,
+    ) -> mio::machine::Response<Self, UnixStream> {
+        let mut buf = [0; 16];
+        match (&self.0).read(&mut buf) {
+            Ok(0) => mio::machine::Response::done(),
+            Ok(n) => {
+                (&self.0).write_all(&buf[..n]).unwrap();
+                **scope += 1;
+                mio::machine::Response::ok(self)
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => mio::machine::Response::ok(self),
+            Err(e) => mio::machine::Response::error(e.into()),
+        }
+    }
+
+    fn timeout(self, _scope: &mut mio::machine::Scope<'_, usize>) -> mio::machine::Response<Self, UnixStream> {
+        mio::machine::Response::ok(self)
+    }
+}
+
+#[test]
+fn accept_machine_serves_a_unix_listener() {
+    use mio::machine::{Accept, Loop, LoopConfig};
+
+    let dir = TempDir::new();
+    let path = dir.path("machine.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut machines = Loop::<Accept<UnixListener, EchoConn>>::new(&LoopConfig::new()).unwrap();
+    machines.add_machine_with(|scope| Accept::new(listener, scope)).unwrap();
+    let mut machines = machines.instantiate(0usize);
+
+    let clients: Vec<UnixStream> = (0..3).map(|_| UnixStream::connect(&path).unwrap()).collect();
+    for mut client in &clients {
+        client.write_all(b"hi").unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while *machines.context() < clients.len() {
+        assert!(Instant::now() < deadline, "only {} of 3 echoed", machines.context());
+        machines.run_once(Some(Duration::from_millis(100))).unwrap();
+    }
+    for mut client in &clients {
+        let mut buf = [0; 2];
+        client.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"hi");
+    }
+}

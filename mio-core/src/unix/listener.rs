@@ -124,3 +124,12 @@ impl UnixListener {
 }
 
 fd_socket_impls!(UnixListener);
+
+/// Lets the [`Accept`](crate::machine::Accept) machine serve Unix sockets.
+impl crate::machine::Listener for UnixListener {
+    type Stream = UnixStream;
+
+    fn accept_stream(&self) -> io::Result<UnixStream> {
+        self.accept().map(|(stream, _)| stream)
+    }
+}
