@@ -204,7 +204,8 @@ pub(crate) fn send_msg(
     if fds.len() > MAX_FDS {
         return Err(invalid("too many fds for one message: at most 253 (SCM_MAX_FD)"));
     }
-    let mut cmsg = CmsgBuf::new();
+    // Initialised (1 KiB zeroed) only when there are fds to send.
+    let mut cmsg: CmsgBuf;
     let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
     // SAFETY: msghdr is plain old data, for which all zeroes is a valid value.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -215,6 +216,7 @@ pub(crate) fn send_msg(
         msg.msg_namelen = to.len;
     }
     if !fds.is_empty() {
+        cmsg = CmsgBuf::new();
         msg.msg_control = cmsg.bytes.as_mut_ptr().cast();
         msg.msg_controllen = cmsg_space(fds.len()) as _;
         write_rights(&msg, fds);
@@ -256,7 +258,8 @@ pub(crate) fn recv_msg(
     buf: &mut [u8],
     fds_out: &mut [Option<OwnedFd>],
 ) -> io::Result<(usize, usize)> {
-    let mut cmsg = CmsgBuf::new();
+    // Initialised (1 KiB zeroed) only when there is room for fds.
+    let mut cmsg: CmsgBuf;
     let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
     // SAFETY: msghdr is plain old data, for which all zeroes is a valid value.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
@@ -264,6 +267,7 @@ pub(crate) fn recv_msg(
     msg.msg_iovlen = 1;
     let space = cmsg_space(fds_out.len().min(MAX_FDS));
     if space > 0 {
+        cmsg = CmsgBuf::new();
         msg.msg_control = cmsg.bytes.as_mut_ptr().cast();
         msg.msg_controllen = space as _;
     }
