@@ -26,12 +26,19 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
-/// Whether `fd` is close-on-exec, read from /proc (no unsafe `fcntl` needed).
-fn is_cloexec(fd: BorrowedFd<'_>) -> bool {
+/// The open-file flags of `fd`, read from /proc (no unsafe `fcntl` needed).
+fn fd_flags(fd: BorrowedFd<'_>) -> u32 {
     let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).unwrap();
     let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).unwrap().trim();
-    let flags = u32::from_str_radix(flags, 8).unwrap();
-    flags & 0o2000000 != 0 // O_CLOEXEC
+    u32::from_str_radix(flags, 8).unwrap()
+}
+
+fn is_cloexec(fd: BorrowedFd<'_>) -> bool {
+    fd_flags(fd) & libc::O_CLOEXEC as u32 != 0
+}
+
+fn is_nonblocking(fd: BorrowedFd<'_>) -> bool {
+    fd_flags(fd) & libc::O_NONBLOCK as u32 != 0
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -223,4 +230,35 @@ fn dropping_sockets_with_fds_in_flight_leaks_nothing() {
         drop((a, b, r, w)); // Never received: the kernel drops the in-flight fds.
     }
     assert_eq!(open_fds(), baseline);
+}
+
+#[test]
+fn every_socket_is_nonblocking_and_cloexec() {
+    let _guard = lock();
+    let dir = TempDir::new();
+    let path = dir.0.join("flags.sock");
+    let listener = mio::unix::UnixListener::bind(&path).unwrap();
+    let client = UnixStream::connect(&path).unwrap();
+    let (accepted, _) = listener.accept().unwrap();
+    let (s1, s2) = UnixStream::pair().unwrap();
+    let bound = UnixDatagram::bind(dir.0.join("flags-dgram.sock")).unwrap();
+    let unbound = UnixDatagram::unbound().unwrap();
+    let (d1, d2) = UnixDatagram::pair().unwrap();
+    let cloned = client.try_clone().unwrap();
+    let fds = [
+        listener.as_fd(),
+        client.as_fd(),
+        accepted.as_fd(),
+        s1.as_fd(),
+        s2.as_fd(),
+        bound.as_fd(),
+        unbound.as_fd(),
+        d1.as_fd(),
+        d2.as_fd(),
+        cloned.as_fd(),
+    ];
+    for (i, fd) in fds.into_iter().enumerate() {
+        assert!(is_nonblocking(fd), "socket #{i} is blocking");
+        assert!(is_cloexec(fd), "socket #{i} lacks FD_CLOEXEC");
+    }
 }

@@ -364,3 +364,15 @@ fn accept_machine_serves_a_unix_listener() {
         assert_eq!(&buf, b"hi");
     }
 }
+
+#[test]
+fn registering_with_two_polls_is_an_error() {
+    let first = Poll::new().unwrap();
+    let second = Poll::new().unwrap();
+    let (a, _b) = UnixStream::pair().unwrap();
+    first.register(&a, Token(0), EventSet::readable(), PollOpt::edge()).unwrap();
+    let err = second.register(&a, Token(0), EventSet::readable(), PollOpt::edge()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    first.deregister(&a).unwrap();
+    second.register(&a, Token(0), EventSet::readable(), PollOpt::edge()).unwrap();
+}
