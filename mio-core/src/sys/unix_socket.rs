@@ -96,10 +96,11 @@ pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
     syscall!(bind(fd.as_raw_fd(), addr.as_ptr(), addr.len)).map(drop)
 }
 
-/// Marks a bound stream socket as accepting connections.
-pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: libc::c_int) -> io::Result<()> {
+/// Marks a bound stream socket as accepting connections, with a backlog of
+/// 1024 (as mio 1.x; the kernel caps it at `somaxconn`).
+pub(crate) fn listen(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: listen only reads its integer arguments.
-    syscall!(listen(fd.as_raw_fd(), backlog)).map(drop)
+    syscall!(listen(fd.as_raw_fd(), 1024)).map(drop)
 }
 
 /// Connects `fd` to `addr`. `EINPROGRESS` counts as success (the connection

@@ -10,9 +10,6 @@ use super::UnixStream;
 use crate::io_source::IoSource;
 use crate::sys::unix_socket::{self, SocketType, UnixAddr};
 
-/// The `listen` backlog of [`UnixListener::bind`] (as mio 1.x and std).
-const BACKLOG: libc::c_int = 1024;
-
 /// A non-blocking Unix domain socket server, `SOCK_NONBLOCK | SOCK_CLOEXEC`.
 ///
 /// Register it for `readable` and call [`accept`](UnixListener::accept) until
@@ -66,7 +63,7 @@ impl UnixListener {
         let addr = UnixAddr::new(path.as_ref())?;
         let fd = unix_socket::socket(SocketType::Stream)?;
         unix_socket::bind(fd.as_fd(), &addr)?;
-        unix_socket::listen(fd.as_fd(), BACKLOG)?;
+        unix_socket::listen(fd.as_fd())?;
         Ok(UnixListener::from_owned(fd))
     }
 
