@@ -36,6 +36,7 @@ mod waker;
 mod waker;
 
 pub(crate) mod pipe;
+pub(crate) mod unix_socket;
 
 pub(crate) use backend::{Events, IoSourceState, Selector};
 pub(crate) use waker::Waker;

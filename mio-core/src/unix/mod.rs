@@ -1,7 +1,20 @@
 //! Unix-specific sources: raw fds, Unix domain sockets and pipes.
+//!
+//! [`UnixListener`], [`UnixStream`] and [`UnixDatagram`] take paths as
+//! `impl AsRef<Path>`; a path whose first byte is NUL names a socket in
+//! Linux's abstract namespace. Streams and datagram sockets can pass file
+//! descriptors (`SCM_RIGHTS`) with `send_fds` / `recv_fds`, without
+//! allocating.
 
+mod datagram;
 mod evented_fd;
+mod fd_socket;
+mod listener;
 mod pipe;
+mod stream;
 
+pub use datagram::UnixDatagram;
 pub use evented_fd::EventedFd;
+pub use listener::UnixListener;
 pub use pipe::{pipe, PipeReader, PipeWriter};
+pub use stream::UnixStream;
