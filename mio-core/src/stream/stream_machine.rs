@@ -52,6 +52,9 @@ struct Conn<S> {
     write_blocked: bool,
     /// The peer closed its side.
     eof: bool,
+    /// A hup was reported: read until end of stream even after a short read
+    /// (data and FIN can arrive in one edge).
+    hup: bool,
     /// Writable interest is registered.
     writable_armed: bool,
 }
@@ -141,6 +144,7 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
             readable: true,
             write_blocked: false,
             eof: false,
+            hup: false,
             writable_armed: false,
         }
     }
@@ -176,7 +180,7 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
                 }
                 Ok(n) => {
                     held.end += n as u32;
-                    self.readable = n == room.len();
+                    self.readable = n == room.len() || self.hup;
                     Ok(())
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -299,6 +303,7 @@ fn drive_with<P: Protocol>(
             if events.is_readable() || events.is_hup() || events.is_error() {
                 conn.readable = true;
             }
+            conn.hup |= events.is_hup();
             if events.is_writable() || events.is_error() {
                 conn.write_blocked = false;
             }
@@ -344,16 +349,23 @@ fn drive_with<P: Protocol>(
                 return Outcome::Close;
             }
         }
-        if conn.readable && !conn.eof {
-            if let Err(e) = conn.read_once(pool) {
-                p.error(e.into(), scope);
-                return Outcome::Close;
+        // Read while the socket may hold more and nothing is due yet: one
+        // read when it comes up short, more after a hup (data and FIN can
+        // share one edge).
+        let next = loop {
+            let can_read = conn.readable && !conn.eof && conn.input.len() < capacity;
+            if can_read {
+                if let Err(e) = conn.read_once(pool) {
+                    p.error(e.into(), scope);
+                    return Outcome::Close;
+                }
             }
-        }
-        let next = {
             let (input, _) = pool.pair_mut(conn.input.chunk, NO_CHUNK);
             let data = &input[conn.input.start as usize..conn.input.end as usize];
-            due(conn.expect, data, conn.output.len(), conn.eof, capacity)
+            let next = due(conn.expect, data, conn.output.len(), conn.eof, capacity);
+            if next.is_some() || !can_read || !conn.readable || conn.eof || conn.input.len() >= capacity {
+                break next;
+            }
         };
         let Some(next) = next else {
             if let Err(e) = conn.arm(scope) {
