@@ -213,15 +213,19 @@ impl<H: Handler> EventLoop<H> {
     /// The poll's error other than `Interrupted`.
     pub fn run_once(&mut self, handler: &mut H, timeout: Option<Duration>) -> io::Result<()> {
         let timeout = self.poll_timeout(timeout);
-        let sleeping = timeout != Some(Duration::ZERO);
-        let res = if sleeping {
+        let res = if timeout == Some(Duration::ZERO) || self.rx.has_pending() {
+            // Messages left from the last turn (or the caller wants no wait):
+            // poll for IO without blocking, and without telling senders we
+            // sleep, so they do not write the waker for nothing.
+            self.poll.poll(&mut self.events, Some(Duration::ZERO))
+        } else {
             self.rx.wake_state().going_to_sleep();
+            // The last check, after announcing the sleep: a message pushed
+            // before a sender could see `SLEEPING` is found here.
             let timeout = if self.rx.has_pending() { Some(Duration::ZERO) } else { timeout };
             let res = self.poll.poll(&mut self.events, timeout);
             self.rx.wake_state().woke_up();
             res
-        } else {
-            self.poll.poll(&mut self.events, timeout)
         };
         self.turns += 1;
         match res {
