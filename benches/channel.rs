@@ -7,6 +7,8 @@
 //! * `mio`: our `EventLoop` with its default config (4,096-slot queue, 256
 //!   messages per turn); the `Handler` counts messages. A producer that gets
 //!   `Full` yields and retries.
+//! * `mio-1M`: the same with `notify_capacity` = 1,048,576, so the queue never
+//!   fills: the same backpressure as the unbounded baseline.
 //! * `xbeam`: the baseline the issue names: an unbounded crossbeam channel and
 //!   an eventfd waker written only when the consumer sleeps, mio 1.x style:
 //!   the consumer sets a `parked` flag, fences, re-checks the queue and
@@ -15,6 +17,8 @@
 //! * `xbeam-swap`: the same with the peers' exact handshake
 //!   (`../shared/peers/micro`, mode wake-flag): `parked.swap(false)` on every
 //!   send.
+//! * `xbeam-4096`: `xbeam` on a bounded crossbeam channel of 4,096 slots,
+//!   `try_send` with the same yield-and-retry on `Full` as `mio`.
 //!
 //! Every consumer checks per-producer order and the count. Output: per
 //! contender, msgs/s (median, min, max over the rounds), eventfd writes per
@@ -28,23 +32,38 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Instant;
 
-use mio::{EventLoop, Handler, NotifyError};
+use mio::{EventLoop, EventLoopConfig, Handler, NotifyError};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Contender {
     Mio,
+    MioBig,
     Xbeam,
     XbeamSwap,
+    XbeamBounded,
 }
 
 impl Contender {
-    const ALL: [Contender; 3] = [Contender::Mio, Contender::Xbeam, Contender::XbeamSwap];
+    const ALL: [Contender; 5] =
+        [Contender::Mio, Contender::MioBig, Contender::Xbeam, Contender::XbeamSwap, Contender::XbeamBounded];
 
     fn name(self) -> &'static str {
         match self {
             Contender::Mio => "mio",
+            Contender::MioBig => "mio-1M",
             Contender::Xbeam => "xbeam",
             Contender::XbeamSwap => "xbeam-swap",
+            Contender::XbeamBounded => "xbeam-4096",
+        }
+    }
+
+    fn run(self, producers: u64, n: u64) -> Run {
+        match self {
+            Contender::Mio => run_mio(producers, n, 4_096),
+            Contender::MioBig => run_mio(producers, n, 1 << 20),
+            Contender::Xbeam => run_xbeam(producers, n, None, false),
+            Contender::XbeamSwap => run_xbeam(producers, n, None, true),
+            Contender::XbeamBounded => run_xbeam(producers, n, Some(4_096), false),
         }
     }
 }
@@ -93,8 +112,10 @@ impl Handler for Counter {
     }
 }
 
-fn run_mio(producers: u64, n: u64) -> Run {
-    let mut event_loop = EventLoop::<Counter>::new().expect("EventLoop::new");
+fn run_mio(producers: u64, n: u64, capacity: usize) -> Run {
+    let mut config = EventLoopConfig::new();
+    config.notify_capacity(capacity);
+    let mut event_loop = EventLoop::<Counter>::configured(config).expect("EventLoop::configured");
     let start = Arc::new(Barrier::new(producers as usize + 1));
     let per = n / producers;
     let threads: Vec<_> = (0..producers)
@@ -131,9 +152,12 @@ fn run_mio(producers: u64, n: u64) -> Run {
     Run { secs, wakeups: event_loop.channel_wakeups(), full_retries }
 }
 
-fn run_xbeam(producers: u64, n: u64, swap_every_send: bool) -> Run {
+fn run_xbeam(producers: u64, n: u64, bound: Option<usize>, swap_every_send: bool) -> Run {
     let waker = Arc::new(sys::EventfdWaker::new());
-    let (tx, rx) = crossbeam_channel::unbounded::<u64>();
+    let (tx, rx) = match bound {
+        Some(cap) => crossbeam_channel::bounded::<u64>(cap),
+        None => crossbeam_channel::unbounded::<u64>(),
+    };
     let parked = Arc::new(AtomicBool::new(false));
     let writes = Arc::new(AtomicU64::new(0));
     let start = Arc::new(Barrier::new(producers as usize + 1));
@@ -144,8 +168,20 @@ fn run_xbeam(producers: u64, n: u64, swap_every_send: bool) -> Run {
                 (tx.clone(), Arc::clone(&waker), Arc::clone(&parked), Arc::clone(&writes), Arc::clone(&start));
             thread::spawn(move || {
                 start.wait();
+                let mut retries = 0u64;
                 for seq in 0..per {
-                    tx.send(p << 32 | seq).expect("consumer alive");
+                    let mut msg = p << 32 | seq;
+                    loop {
+                        match tx.try_send(msg) {
+                            Ok(()) => break,
+                            Err(crossbeam_channel::TrySendError::Full(back)) => {
+                                msg = back;
+                                retries += 1;
+                                thread::yield_now();
+                            }
+                            Err(e) => panic!("send: {e}"),
+                        }
+                    }
                     // Pairs with the consumer's store + fence (Dekker).
                     fence(Ordering::SeqCst);
                     let take = if swap_every_send {
@@ -158,6 +194,7 @@ fn run_xbeam(producers: u64, n: u64, swap_every_send: bool) -> Run {
                         waker.wake();
                     }
                 }
+                retries
             })
         })
         .collect();
@@ -183,10 +220,8 @@ fn run_xbeam(producers: u64, n: u64, swap_every_send: bool) -> Run {
         parked.store(false, Ordering::Relaxed);
     }
     let secs = t0.elapsed().as_secs_f64();
-    for t in threads {
-        t.join().expect("producer");
-    }
-    Run { secs, wakeups: writes.load(Ordering::Relaxed), full_retries: 0 }
+    let full_retries = threads.into_iter().map(|t| t.join().expect("producer")).sum();
+    Run { secs, wakeups: writes.load(Ordering::Relaxed), full_retries }
 }
 
 /// The baseline's eventfd + epoll, straight on libc.
@@ -261,21 +296,29 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let reps = env_or("CHANNEL_REPS", 7).max(1) as usize;
     let n = env_or("CHANNEL_N", 1_000_000).max(4);
-    println!("channel benchmark: n={n} messages per run, {reps} interleaved rounds, 2 producer counts");
-    for producers in [1u64, 4] {
+    // For `perf stat`: `CHANNEL_ONLY=mio` runs one contender, `CHANNEL_PRODUCERS=4` one producer count.
+    let only = std::env::var("CHANNEL_ONLY").ok();
+    let producer_counts: Vec<u64> = match env_or("CHANNEL_PRODUCERS", 0) {
+        0 => vec![1, 4],
+        p => vec![p],
+    };
+    println!("channel benchmark: n={n} messages per run, {reps} interleaved rounds");
+    for producers in producer_counts {
         let mut runs: Vec<Vec<Run>> = Contender::ALL.iter().map(|_| Vec::new()).collect();
         for _ in 0..reps {
             for (i, c) in Contender::ALL.iter().enumerate() {
-                runs[i].push(match c {
-                    Contender::Mio => run_mio(producers, n),
-                    Contender::Xbeam => run_xbeam(producers, n, false),
-                    Contender::XbeamSwap => run_xbeam(producers, n, true),
-                });
+                if only.as_deref().is_some_and(|o| o != c.name()) {
+                    continue;
+                }
+                runs[i].push(c.run(producers, n));
             }
         }
         let total = (n / producers * producers) as f64;
         println!("producers={producers}");
         for (i, c) in Contender::ALL.iter().enumerate() {
+            if runs[i].is_empty() {
+                continue;
+            }
             let rates = runs[i].iter().map(|r| total / r.secs).collect();
             let (med, min, max) = median_min_max(rates);
             let (wk, _, _) = median_min_max(runs[i].iter().map(|r| r.wakeups as f64).collect());
@@ -289,12 +332,18 @@ fn main() {
                 wk / total
             );
         }
-        for (i, c) in Contender::ALL.iter().enumerate().skip(1) {
-            let ratios = runs[0].iter().zip(&runs[i]).map(|(ours, base)| base.secs / ours.secs).collect();
-            let (med, min, max) = median_min_max(ratios);
+        use Contender::*;
+        let pairs = [(Mio, Xbeam), (Mio, XbeamSwap), (Mio, XbeamBounded), (MioBig, Xbeam), (MioBig, XbeamSwap)];
+        for (ours, base) in pairs {
+            let (o, b) = (&runs[ours as usize], &runs[base as usize]);
+            if o.is_empty() || b.is_empty() {
+                continue;
+            }
+            let (med, min, max) = median_min_max(o.iter().zip(b).map(|(o, b)| b.secs / o.secs).collect());
             println!(
-                "  ratio mio/{:<10} (throughput, per round) median={med:.2}x min={min:.2}x max={max:.2}x",
-                c.name()
+                "  ratio {:>6}/{:<10} (throughput, per round) median={med:.2}x min={min:.2}x max={max:.2}x",
+                ours.name(),
+                base.name()
             );
         }
     }
