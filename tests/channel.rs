@@ -6,7 +6,7 @@
 //! process (with a message) if it hangs.
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -189,6 +189,59 @@ fn messages_from_four_threads_arrive_once_in_order_with_few_wakeups() {
     );
     assert!(wakeups < TOTAL / 10, "{wakeups} waker writes for {TOTAL} messages: wake-ups do not coalesce");
     assert!(wakeups <= event_loop.turns(), "at most one waker write per sleep");
+}
+
+/// Each message is sent only after the previous one was handled, after a
+/// pause of random length, so the loop is caught at every point of its way
+/// to sleep: 10,000 sleep/wake races, none of which may lose the wake-up (the
+/// watchdog turns a hang into a failure).
+#[test]
+fn ping_pong_through_many_sleeps_loses_no_wake_up() {
+    const N: u64 = 10_000;
+    struct Acker {
+        handled: Arc<AtomicU64>,
+    }
+    impl Handler for Acker {
+        type Timeout = ();
+        type Message = u64;
+        fn notify(&mut self, event_loop: &mut EventLoop<Self>, msg: u64) {
+            assert_eq!(msg, self.handled.load(Ordering::Relaxed));
+            self.handled.store(msg + 1, Ordering::Release);
+            if msg + 1 == N {
+                event_loop.shutdown();
+            }
+        }
+    }
+    let _dog = Watchdog::new("ping_pong_through_many_sleeps", Duration::from_secs(120));
+    let mut event_loop = EventLoop::<Acker>::new().unwrap();
+    let handled = Arc::new(AtomicU64::new(0));
+    let sender = event_loop.channel();
+    let remote = {
+        let handled = Arc::clone(&handled);
+        thread::spawn(move || {
+            let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+            for i in 0..N {
+                // A varying pause, so sends land at every point of the loop's
+                // way to sleep (including between its last check and epoll).
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                for _ in 0..rng % 1024 {
+                    std::hint::spin_loop();
+                }
+                sender.send(i).unwrap();
+                while handled.load(Ordering::Acquire) <= i {
+                    std::hint::spin_loop();
+                }
+            }
+        })
+    };
+    event_loop.run(&mut Acker { handled: Arc::clone(&handled) }).unwrap();
+    remote.join().unwrap();
+    let wakeups = event_loop.channel_wakeups();
+    println!("{N} ping-pongs: {wakeups} waker writes, {} turns", event_loop.turns());
+    assert_eq!(handled.load(Ordering::Relaxed), N);
+    assert!(wakeups <= N, "at most one waker write per message here");
 }
 
 #[test]
