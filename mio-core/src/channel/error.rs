@@ -8,7 +8,8 @@ use std::{error, fmt, io};
 pub enum NotifyError<M> {
     /// The message was queued, but waking the loop failed (the waker's
     /// `write(2)` returned this error). The message is not lost: the loop
-    /// receives it on its next turn.
+    /// receives it when it next wakes, and the next send tries the wake-up
+    /// again.
     Io(io::Error),
     /// The queue is full (`notify_capacity` messages are waiting); here is the
     /// message back. The sender never blocks.

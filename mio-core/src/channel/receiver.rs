@@ -43,3 +43,39 @@ impl<M> Receiver<M> {
         self.rx.try_recv().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc::{sync_channel, TrySendError};
+    use std::sync::Arc;
+
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The loop relies on this: dropping the last std receiver drops what is
+    /// queued at once, not when the last sender goes (older std versions kept
+    /// the messages until then).
+    #[test]
+    fn std_receiver_drop_discards_queued_messages_while_senders_live() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = sync_channel(8);
+        for _ in 0..5 {
+            assert!(tx.try_send(Counted(Arc::clone(&dropped))).is_ok());
+        }
+        drop(rx);
+        assert_eq!(dropped.load(Ordering::SeqCst), 5);
+        match tx.try_send(Counted(Arc::clone(&dropped))) {
+            Err(TrySendError::Disconnected(m)) => drop(m),
+            other => panic!("expected Disconnected, got ok={}", other.is_ok()),
+        }
+        assert_eq!(dropped.load(Ordering::SeqCst), 6);
+        drop(tx);
+        assert_eq!(dropped.load(Ordering::SeqCst), 6);
+    }
+}

@@ -205,24 +205,16 @@ impl<H: Handler> EventLoop<H> {
         Ok(())
     }
 
-    /// Runs one turn: poll (at most `timeout`, less if a timer is due sooner),
-    /// then `interrupted?`, `ready*`, `notify*`, `timeout*`, `tick`.
+    /// Runs one turn: poll (at most `timeout`, less if a timer is due sooner,
+    /// and without blocking while messages are waiting), then `interrupted?`,
+    /// `ready*`, `notify*`, `timeout*`, `tick`.
     ///
     /// # Errors
     ///
     /// The poll's error other than `Interrupted`.
     pub fn run_once(&mut self, handler: &mut H, timeout: Option<Duration>) -> io::Result<()> {
         let timeout = self.poll_timeout(timeout);
-        let sleeping = timeout != Some(Duration::ZERO);
-        let res = if sleeping {
-            self.rx.wake_state().going_to_sleep();
-            let timeout = if self.rx.has_pending() { Some(Duration::ZERO) } else { timeout };
-            let res = self.poll.poll(&mut self.events, timeout);
-            self.rx.wake_state().woke_up();
-            res
-        } else {
-            self.poll.poll(&mut self.events, timeout)
-        };
+        let res = self.poll_or_sleep(timeout);
         self.turns += 1;
         match res {
             Ok(_) => {}
@@ -234,6 +226,28 @@ impl<H: Handler> EventLoop<H> {
         self.dispatch_timers(handler);
         handler.tick(self);
         Ok(())
+    }
+
+    /// Polls for IO. Blocks (at most `timeout`) only if no message is
+    /// waiting, and only after announcing the sleep to senders, so that the
+    /// first send during the sleep writes the waker (see `WakeState`).
+    fn poll_or_sleep(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
+        if timeout == Some(Duration::ZERO) || self.rx.has_pending() {
+            // Messages left from the last turn (or the caller wants no wait):
+            // poll without telling senders we sleep, so they do not write the
+            // waker for nothing.
+            return self.poll.poll(&mut self.events, Some(Duration::ZERO));
+        }
+        self.rx.wake_state().going_to_sleep();
+        // The last check, after announcing the sleep: a message pushed before
+        // its sender could see `SLEEPING` is found here.
+        if self.rx.has_pending() {
+            self.rx.wake_state().woke_up();
+            return self.poll.poll(&mut self.events, Some(Duration::ZERO));
+        }
+        let res = self.poll.poll(&mut self.events, timeout);
+        self.rx.wake_state().woke_up();
+        res
     }
 
     /// The poll timeout: zero when work is waiting, else the earlier of the
