@@ -35,8 +35,12 @@ mod waker;
 #[path = "waker_pipe.rs"]
 mod waker;
 
+mod fd_traits;
+pub(crate) mod net;
 pub(crate) mod pipe;
 pub(crate) mod unix_socket;
+
+pub(crate) use fd_traits::impl_fd_traits;
 
 pub(crate) use backend::{Events, IoSourceState, Selector};
 pub(crate) use waker::Waker;
