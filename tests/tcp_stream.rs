@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use mio::tcp::{TcpListener, TcpStream};
 use mio::{EventLoop, EventSet, Events, Handler, Poll, PollOpt, Token, TryAccept, TryRead, TryWrite};
-use util::{expect_event, expect_events, events_for, localhost, read_exact_polling, run_until, write_all_polling};
+use util::{events_for, expect_event, expect_events, localhost, read_exact_polling, run_until, write_all_polling};
 
 const LISTENER: Token = Token(0);
 const CLIENT: Token = Token(1);
