@@ -152,3 +152,13 @@ impl Evented for TcpListener {
 }
 
 impl_fd_traits!(TcpListener, net::TcpListener);
+
+/// Lets [`Accept`](crate::machine::Accept) drive a TCP listener; the peer
+/// address is dropped (ask the stream for it).
+impl crate::machine::Listener for TcpListener {
+    type Stream = TcpStream;
+
+    fn accept_stream(&self) -> io::Result<TcpStream> {
+        self.accept().map(|(stream, _)| stream)
+    }
+}
