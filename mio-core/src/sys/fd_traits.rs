@@ -28,8 +28,9 @@ macro_rules! impl_fd_traits {
             ///
             /// # Safety
             ///
-            /// `fd` must be an open socket of the right kind, owned by the
-            /// caller, and non-blocking (it is not switched here).
+            /// `fd` must be an open fd of the right kind (a socket of that
+            /// type, a pipe end), owned by the caller, and non-blocking (it is
+            /// not switched here).
             unsafe fn from_raw_fd(fd: ::std::os::fd::RawFd) -> $ty {
                 // SAFETY: the caller hands over an open fd of this type that
                 // it owns, as this function's contract requires.
