@@ -122,3 +122,18 @@ fn from_std_try_clone_options_and_raw_fd() {
     // Either handle accepts from the same queue.
     listener.accept().unwrap();
 }
+
+#[test]
+fn machine_listener_accepts_streams() {
+    use mio::machine::Listener;
+
+    let poll = Poll::new().unwrap();
+    let mut events = Events::with_capacity(16);
+    let listener = TcpListener::bind(localhost()).unwrap();
+    assert_eq!(listener.accept_stream().unwrap_err().kind(), io::ErrorKind::WouldBlock);
+    poll.register(&listener, LISTENER, EventSet::readable(), PollOpt::edge()).unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    expect_event(&poll, &mut events, LISTENER, EventSet::readable());
+    let stream = listener.accept_stream().unwrap();
+    assert_eq!(stream.peer_addr().unwrap(), client.local_addr().unwrap());
+}

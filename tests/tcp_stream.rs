@@ -276,6 +276,9 @@ fn options_round_trip() {
     assert_eq!(client.keepalive().unwrap(), Some(Duration::from_secs(2)), "rounded up");
     client.set_keepalive(None).unwrap();
     assert_eq!(client.keepalive().unwrap(), None);
+    let err = client.set_keepalive(Some(Duration::from_secs(40_000))).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "over Linux's 32,767 s: {err:?}");
+    assert_eq!(client.keepalive().unwrap(), None, "a rejected idle time leaves keepalive off");
 
     assert_eq!(client.linger().unwrap(), None);
     client.set_ttl(77).unwrap();

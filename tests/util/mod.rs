@@ -97,7 +97,7 @@ pub fn events_for(poll: &Poll, events: &mut Events, token: Token, timeout: Durat
     events.iter().filter(|ev| ev.token() == token).collect()
 }
 
-/// Retries `op` on `WouldBlock`, polling for `token` in between, until it
+/// Retries `op` on `WouldBlock`, polling (one turn) in between, until it
 /// succeeds or fails otherwise; gives up after [`DEADLINE`].
 pub fn retry<T>(poll: &Poll, events: &mut Events, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
     let start = Instant::now();
