@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 
 use crate::tcp::{TcpListener, TcpStream};
+use crate::unix::{UnixListener, UnixStream};
 
 /// Reads, with "would block" as `Ok(None)` instead of an error.
 ///
@@ -115,8 +116,16 @@ impl TryAccept for TcpListener {
     }
 }
 
+impl TryAccept for UnixListener {
+    type Output = (UnixStream, std::os::unix::net::SocketAddr);
+
+    fn try_accept(&self) -> io::Result<Option<Self::Output>> {
+        would_block_to_none(self.accept())
+    }
+}
+
 /// `WouldBlock` becomes `Ok(None)`; every other result passes through.
-pub(crate) fn would_block_to_none<T>(res: io::Result<T>) -> io::Result<Option<T>> {
+fn would_block_to_none<T>(res: io::Result<T>) -> io::Result<Option<T>> {
     match res {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),

@@ -44,26 +44,26 @@ pub enum Limit {
 /// ```
 /// use mio_core::machine::Scope;
 /// use mio_core::stream::{Intent, Protocol, Transport};
-/// use mio_core::tcp::TcpStream;
+/// use mio_core::unix::UnixStream;
 ///
 /// struct Echo;
 ///
 /// impl Protocol for Echo {
 ///     type Context = ();
-///     type Socket = TcpStream;
-///     fn create(_t: &mut Transport<'_, TcpStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///     type Socket = UnixStream;
+///     fn create(_t: &mut Transport<'_, UnixStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
 ///         Intent::of(Echo).expect_bytes(1)
 ///     }
-///     fn bytes_read(self, t: &mut Transport<'_, TcpStream>, _end: usize, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///     fn bytes_read(self, t: &mut Transport<'_, UnixStream>, _end: usize, _s: &mut Scope<'_, ()>) -> Intent<Self> {
 ///         let (input, output) = t.buffers();
 ///         let n = output.push(input.data());
 ///         input.consume(n);
 ///         if input.is_empty() { Intent::of(Echo).expect_bytes(1) } else { Intent::of(Echo).expect_flush() }
 ///     }
-///     fn bytes_flushed(self, _t: &mut Transport<'_, TcpStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///     fn bytes_flushed(self, _t: &mut Transport<'_, UnixStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
 ///         Intent::of(Echo).expect_bytes(1)
 ///     }
-///     fn timeout(self, _t: &mut Transport<'_, TcpStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
+///     fn timeout(self, _t: &mut Transport<'_, UnixStream>, _s: &mut Scope<'_, ()>) -> Intent<Self> {
 ///         Intent::done()
 ///     }
 /// }

@@ -40,6 +40,8 @@ macro_rules! impl_fd_traits {
         }
 
         impl ::std::os::fd::IntoRawFd for $ty {
+            /// Gives up the fd without closing it. If it is registered, the
+            /// registration stays until the fd is closed.
             fn into_raw_fd(self) -> ::std::os::fd::RawFd {
                 ::std::os::fd::IntoRawFd::into_raw_fd(self.inner.into_inner())
             }
