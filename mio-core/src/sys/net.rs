@@ -12,10 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use crate::sys::syscall;
-
-/// The backlog of every listener: the kernel caps it at `somaxconn`.
-const LISTEN_BACKLOG: libc::c_int = 1024;
+use crate::sys::{syscall, LISTEN_BACKLOG};
 
 /// A `sockaddr_in` or `sockaddr_in6`, with room for either, as the kernel
 /// wants it: a pointer and a length.
