@@ -23,8 +23,11 @@ mod poll;
 mod poll_opt;
 pub mod stream;
 mod sys;
+pub mod tcp;
 pub mod timer;
 mod token;
+mod try_io;
+pub mod udp;
 pub mod unix;
 
 pub use channel::{NotifyError, Sender};
@@ -36,3 +39,4 @@ pub use poll::{Events, Iter, Poll};
 pub use poll_opt::PollOpt;
 pub use timer::{Timeout, TimerError};
 pub use token::Token;
+pub use try_io::{TryAccept, TryRead, TryWrite};

@@ -35,11 +35,19 @@ mod waker;
 #[path = "waker_pipe.rs"]
 mod waker;
 
+mod fd_traits;
+pub(crate) mod net;
 pub(crate) mod pipe;
 pub(crate) mod unix_socket;
 
+pub(crate) use fd_traits::impl_fd_traits;
+
 pub(crate) use backend::{Events, IoSourceState, Selector};
 pub(crate) use waker::Waker;
+
+/// The backlog of every listening socket, TCP and Unix (as mio 1.x; the
+/// kernel caps it at `somaxconn`).
+pub(crate) const LISTEN_BACKLOG: libc::c_int = 1024;
 
 /// The name of the selector backend compiled in ("epoll" or "poll").
 pub(crate) const SELECTOR_NAME: &str = backend::NAME;

@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
-use crate::sys::syscall;
+use crate::sys::{syscall, LISTEN_BACKLOG};
 
 /// The most fds one message can carry (the kernel's `SCM_MAX_FD`).
 pub(crate) const MAX_FDS: usize = 253;
@@ -100,7 +100,7 @@ pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
 /// 1024 (as mio 1.x; the kernel caps it at `somaxconn`).
 pub(crate) fn listen(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: listen only reads its integer arguments.
-    syscall!(listen(fd.as_raw_fd(), 1024)).map(drop)
+    syscall!(listen(fd.as_raw_fd(), LISTEN_BACKLOG)).map(drop)
 }
 
 /// Connects `fd` to `addr`. `EINPROGRESS` counts as success (the connection

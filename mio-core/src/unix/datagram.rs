@@ -237,4 +237,4 @@ impl UnixDatagram {
     }
 }
 
-fd_socket_impls!(UnixDatagram);
+fd_socket_impls!(UnixDatagram, net::UnixDatagram);

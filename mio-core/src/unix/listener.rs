@@ -120,7 +120,7 @@ impl UnixListener {
     }
 }
 
-fd_socket_impls!(UnixListener);
+fd_socket_impls!(UnixListener, net::UnixListener);
 
 /// Lets the [`Accept`](crate::machine::Accept) machine serve Unix sockets.
 impl crate::machine::Listener for UnixListener {

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd};
 
 use crate::io_source::IoSource;
 use crate::{sys, EventSet, Evented, Poll, PollOpt, Token};
@@ -67,33 +67,7 @@ macro_rules! pipe_end {
             }
         }
 
-        impl AsRawFd for $name {
-            fn as_raw_fd(&self) -> RawFd {
-                self.inner.get_ref().as_raw_fd()
-            }
-        }
-
-        impl AsFd for $name {
-            fn as_fd(&self) -> BorrowedFd<'_> {
-                self.inner.get_ref().as_fd()
-            }
-        }
-
-        impl FromRawFd for $name {
-            /// # Safety
-            ///
-            /// `fd` must be an open pipe end that the caller owns.
-            unsafe fn from_raw_fd(fd: RawFd) -> $name {
-                // SAFETY: the caller hands over ownership of an open fd.
-                $name::from_owned_fd(unsafe { OwnedFd::from_raw_fd(fd) })
-            }
-        }
-
-        impl IntoRawFd for $name {
-            fn into_raw_fd(self) -> RawFd {
-                self.inner.into_inner().into_raw_fd()
-            }
-        }
+        crate::sys::impl_fd_traits!($name, File);
     };
 }
 

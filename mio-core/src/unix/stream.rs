@@ -191,7 +191,7 @@ impl UnixStream {
     }
 }
 
-fd_socket_impls!(UnixStream);
+fd_socket_impls!(UnixStream, net::UnixStream);
 
 impl Read for UnixStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

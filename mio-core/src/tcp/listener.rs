@@ -1,0 +1,164 @@
+//! `TcpListener`: a non-blocking listening socket.
+
+use std::fmt;
+use std::io;
+use std::net::{self, SocketAddr};
+use std::os::fd::AsFd;
+
+use crate::io_source::IoSource;
+use crate::sys::{self, impl_fd_traits};
+use crate::tcp::TcpStream;
+use crate::{EventSet, Evented, Poll, PollOpt, Token};
+
+/// A non-blocking TCP listener: register it for readable interest and call
+/// [`accept`](TcpListener::accept) until it returns `WouldBlock`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use mio_core::tcp::{TcpListener, TcpStream};
+/// use mio_core::{EventSet, Events, Poll, PollOpt, Token};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+/// let poll = Poll::new()?;
+/// poll.register(&listener, Token(0), EventSet::readable(), PollOpt::edge())?;
+///
+/// let _client = TcpStream::connect(listener.local_addr()?)?;
+/// let mut events = Events::with_capacity(8);
+/// poll.poll(&mut events, Some(Duration::from_secs(5)))?;
+/// let (_stream, peer) = listener.accept()?;
+/// assert!(peer.ip().is_loopback());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct TcpListener {
+    inner: IoSource<net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` and listens (backlog 1024, `SO_REUSEADDR` set, so a
+    /// restarted server can bind while old connections are in `TIME_WAIT`).
+    /// Port 0 picks a free port; [`local_addr`](TcpListener::local_addr) tells
+    /// which.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` if another socket listens on `addr`, `AddrNotAvailable` if
+    /// `addr` is not local, `PermissionDenied` for a privileged port; otherwise
+    /// the OS error of `socket`/`bind`/`listen` (e.g. `EMFILE`).
+    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+        Ok(TcpListener::from_std_unchecked(net::TcpListener::from(sys::net::tcp_listen(&addr)?)))
+    }
+
+    /// Wraps a std listener, switching it to non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `fcntl`/`ioctl` setting `O_NONBLOCK`.
+    pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener::from_std_unchecked(listener))
+    }
+
+    fn from_std_unchecked(listener: net::TcpListener) -> TcpListener {
+        TcpListener { inner: IoSource::new(listener) }
+    }
+
+    /// Accepts one pending connection: the stream (non-blocking, close-on-exec)
+    /// and the peer's address.
+    ///
+    /// With edge-triggered registration, call it until `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// * `WouldBlock`: no connection is pending;
+    /// * the OS error of `accept4` otherwise. Out of descriptors (`EMFILE`,
+    ///   `ENFILE`: `raw_os_error()` tells which) leaves the connection queued:
+    ///   the listener stays readable, so a level-triggered registration would
+    ///   report it again at once. Back off (deregister, or wait on a timer)
+    ///   and retry once descriptors are freed. `ConnectionAborted` means the
+    ///   peer gave up before the accept: just accept again.
+    pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (fd, addr) = self.inner.do_io(|l| sys::net::accept(l.as_fd()))?;
+        Ok((TcpStream::from_std_unchecked(net::TcpStream::from(fd)), addr))
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockname` (in practice none).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// Duplicates the socket (`F_DUPFD_CLOEXEC`); both handles accept from the
+    /// same queue. The copy is not registered.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `fcntl` (e.g. `EMFILE`).
+    pub fn try_clone(&self) -> io::Result<TcpListener> {
+        Ok(TcpListener::from_std_unchecked(self.inner.get_ref().try_clone()?))
+    }
+
+    /// Sets the IP time-to-live of accepted connections' packets (`IP_TTL`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a TTL over 255 (or 0 on some systems).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live (`IP_TTL`).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt` (in practice none).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.get_ref().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), clearing it.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt` (in practice none); the socket's error
+    /// itself is the `Ok(Some(_))` value.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get_ref().take_error()
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get_ref().fmt(f)
+    }
+}
+
+impl Evented for TcpListener {
+    fn register(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.inner.register(poll, token, interest, opts)
+    }
+
+    fn reregister(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
+        self.inner.reregister(poll, token, interest, opts)
+    }
+
+    fn deregister(&self, poll: &Poll) -> io::Result<()> {
+        self.inner.deregister(poll)
+    }
+}
+
+impl_fd_traits!(TcpListener, net::TcpListener);
+
+/// Lets [`Accept`](crate::machine::Accept) drive a TCP listener; the peer
+/// address is dropped (ask the stream for it).
+impl crate::machine::Listener for TcpListener {
+    type Stream = TcpStream;
+
+    fn accept_stream(&self) -> io::Result<TcpStream> {
+        self.accept().map(|(stream, _)| stream)
+    }
+}

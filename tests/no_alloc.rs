@@ -1,0 +1,214 @@
+//! Zero allocations at runtime: after warm-up, 10,000 echo round trips
+//! through `EventLoop` + `Handler` over TCP allocate nothing.
+//!
+//! A counting `#[global_allocator]` counts only on the measuring thread and
+//! only inside the measured window.
+
+mod util;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use mio::tcp::{TcpListener, TcpStream};
+use mio::{EventLoop, EventSet, Handler, PollOpt, Token};
+use util::{localhost, run_until, Watchdog};
+
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    if COUNTING.try_with(Cell::get).unwrap_or(false) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards to `System` unchanged; counting touches only
+// an atomic and a const-initialised thread-local, neither of which allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Counts the allocations `f` makes on this thread.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let start = ALLOCATIONS.load(Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCATIONS.load(Ordering::Relaxed) - start
+}
+
+const LISTENER: Token = Token(0);
+const CLIENT: Token = Token(1);
+const SERVER: Token = Token(2);
+const MSG: usize = 64;
+
+/// Fixed buffers only: the server echoes, the client sends the next message
+/// when the previous one came back whole.
+struct PingPong {
+    listener: TcpListener,
+    client: TcpStream,
+    server: Option<TcpStream>,
+    message: [u8; MSG],
+    client_buf: [u8; MSG],
+    client_len: usize,
+    client_sent: usize,
+    server_buf: [u8; 4096],
+    server_len: usize,
+    server_sent: usize,
+    round_trips: usize,
+}
+
+fn would_block(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::WouldBlock
+}
+
+impl PingPong {
+    fn client_flush(&mut self) {
+        while self.client_sent < MSG {
+            match self.client.write(&self.message[self.client_sent..]) {
+                Ok(n) => self.client_sent += n,
+                Err(e) if would_block(&e) => return,
+                Err(e) => panic!("client write: {e}"),
+            }
+        }
+    }
+
+    fn client_read(&mut self) {
+        loop {
+            match self.client.read(&mut self.client_buf[self.client_len..]) {
+                Ok(0) => panic!("server closed"),
+                Ok(n) => self.client_len += n,
+                Err(e) if would_block(&e) => return,
+                Err(e) => panic!("client read: {e}"),
+            }
+            if self.client_len == MSG {
+                assert!(self.client_buf == self.message);
+                self.round_trips += 1;
+                self.message[0] = self.message[0].wrapping_add(1);
+                self.client_len = 0;
+                self.client_sent = 0;
+                self.client_flush();
+            }
+        }
+    }
+
+    fn server_io(&mut self) {
+        let Some(server) = self.server.as_mut() else { return };
+        loop {
+            if self.server_sent == self.server_len {
+                self.server_sent = 0;
+                self.server_len = 0;
+                match server.read(&mut self.server_buf) {
+                    Ok(0) => return,
+                    Ok(n) => self.server_len = n,
+                    Err(e) if would_block(&e) => return,
+                    Err(e) => panic!("server read: {e}"),
+                }
+            }
+            match server.write(&self.server_buf[self.server_sent..self.server_len]) {
+                Ok(n) => self.server_sent += n,
+                Err(e) if would_block(&e) => return,
+                Err(e) => panic!("server write: {e}"),
+            }
+        }
+    }
+}
+
+impl Handler for PingPong {
+    type Timeout = ();
+    type Message = ();
+
+    fn ready(&mut self, event_loop: &mut EventLoop<Self>, token: Token, events: EventSet) {
+        match token {
+            LISTENER => {
+                let (stream, _) = self.listener.accept().unwrap();
+                stream.set_nodelay(true).unwrap();
+                let interest = EventSet::readable() | EventSet::writable();
+                event_loop.register(&stream, SERVER, interest, PollOpt::edge()).unwrap();
+                self.server = Some(stream);
+            }
+            SERVER => self.server_io(),
+            CLIENT => {
+                if events.is_writable() {
+                    self.client_flush();
+                }
+                if events.is_readable() {
+                    self.client_read();
+                }
+            }
+            _ => unreachable!(),
+        }
+    }
+}
+
+#[test]
+fn echo_round_trips_allocate_nothing() {
+    let _watchdog = Watchdog::new("no_alloc test", Duration::from_secs(120));
+    assert!(allocations_in(|| drop(std::hint::black_box(Box::new(1u64)))) >= 1, "the counter must count");
+
+    let mut event_loop = EventLoop::new().unwrap();
+    let listener = TcpListener::bind(localhost()).unwrap();
+    event_loop.register(&listener, LISTENER, EventSet::readable(), PollOpt::edge()).unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    client.set_nodelay(true).unwrap();
+    event_loop.register(&client, CLIENT, EventSet::readable() | EventSet::writable(), PollOpt::edge()).unwrap();
+    let mut handler = PingPong {
+        listener,
+        client,
+        server: None,
+        message: [7; MSG],
+        client_buf: [0; MSG],
+        client_len: 0,
+        client_sent: 0,
+        server_buf: [0; 4096],
+        server_len: 0,
+        server_sent: 0,
+        round_trips: 0,
+    };
+
+    // Warm-up: connect, accept, and a hundred round trips.
+    run_until(&mut event_loop, &mut handler, 100_000, |h| h.round_trips >= 100);
+
+    const MEASURED: usize = 10_000;
+    let target = handler.round_trips + MEASURED;
+    let mut turns = 0;
+    let allocations = allocations_in(|| {
+        turns = run_until(&mut event_loop, &mut handler, 10 * MEASURED, |h| h.round_trips >= target);
+    });
+    if allocations != 0 {
+        println!("{allocations} allocations in {MEASURED} round trips ({turns} turns)");
+    }
+    assert_eq!(allocations, 0, "{allocations} allocations in {MEASURED} round trips ({turns} turns)");
+}
