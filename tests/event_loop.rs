@@ -253,3 +253,23 @@ fn is_running_is_false_outside_run() {
     let event_loop: EventLoop<()> = EventLoop::new().unwrap();
     assert!(!event_loop.is_running());
 }
+
+#[test]
+fn signals_arrive_as_readable_events_and_handlers_are_removed_on_drop() {
+    use mio::unix::Signals;
+    let poll = mio::Poll::new().unwrap();
+    let mut events = mio::Events::with_capacity(8);
+    let signals = Signals::new(&[libc::SIGUSR2]).unwrap();
+    assert_eq!(Signals::new(&[libc::SIGUSR2]).unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
+    assert_eq!(Signals::new(&[libc::SIGKILL]).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    poll.register(&signals, mio::Token(3), mio::EventSet::readable(), mio::PollOpt::edge()).unwrap();
+    // SAFETY: raise(3) sends SIGUSR2 to this thread, whose handler is ours.
+    unsafe { libc::raise(libc::SIGUSR2) };
+    poll.poll(&mut events, Some(std::time::Duration::from_secs(5))).unwrap();
+    assert_eq!(events.get(0).map(|e| e.token()), Some(mio::Token(3)));
+    assert_eq!(signals.receive().unwrap(), Some(libc::SIGUSR2));
+    assert_eq!(signals.receive().unwrap(), None);
+    drop(signals);
+    let again = Signals::new(&[libc::SIGUSR2]).unwrap();
+    drop(again);
+}

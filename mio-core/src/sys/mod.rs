@@ -38,6 +38,7 @@ mod waker;
 mod fd_traits;
 pub(crate) mod net;
 pub(crate) mod pipe;
+pub(crate) mod signal;
 pub(crate) mod unix_socket;
 
 pub(crate) use fd_traits::impl_fd_traits;

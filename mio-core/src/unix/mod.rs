@@ -1,4 +1,4 @@
-//! Unix-specific sources: raw fds, Unix domain sockets and pipes.
+//! Unix-specific sources: raw fds, Unix domain sockets, pipes and signals.
 //!
 //! [`UnixListener`], [`UnixStream`] and [`UnixDatagram`] take paths as
 //! `impl AsRef<Path>`; a path whose first byte is NUL names a socket in
@@ -11,10 +11,12 @@ mod evented_fd;
 mod fd_socket;
 mod listener;
 mod pipe;
+mod signals;
 mod stream;
 
 pub use datagram::UnixDatagram;
 pub use evented_fd::EventedFd;
 pub use listener::UnixListener;
 pub use pipe::{pipe, PipeReader, PipeWriter};
+pub use signals::Signals;
 pub use stream::UnixStream;
