@@ -1,149 +1,142 @@
-//! A TCP echo server: one `EventLoop`, one `Handler`, a slab of connections.
+//! A TCP echo server on the machine layer: an `Accept` machine spawns one
+//! `Stream<Echo>` per connection; `Echo` is a four-callback protocol.
 //!
 //! ```text
 //! cargo run --release --example echo [ADDR]     # default 127.0.0.1:7000
 //! nc 127.0.0.1 7000
 //! ```
 //!
-//! Edge-triggered: each readiness event is handled until `WouldBlock`.
-//! Every connection has a 16 KiB buffer allocated when it is accepted; what
-//! could not be written yet stays in it, and the connection asks for
-//! writable events only while it has output pending (and stops reading
-//! meanwhile, so a client that does not read cannot make it grow).
+//! Each readable event costs one `read` and one `write` (a short read means
+//! the socket is drained). Buffers come from the loop's pool and are held
+//! only while a connection has bytes in flight, so idle connections cost a
+//! slab slot. SIGINT/SIGTERM stop the loop; everything is closed on exit.
 
-use std::io::{self, Read, Write};
 use std::net::SocketAddr;
-use std::time::Duration;
 
+use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, Response, Scope, SpawnError};
+use mio::stream::{Intent, Protocol, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
-use mio::{EventLoop, EventSet, Handler, PollOpt, Token};
-use slab::Slab;
+use mio::unix::Signals;
+use mio::{EventSet, PollOpt};
 
-const LISTENER: Token = Token(usize::MAX - 1);
-const BUF_SIZE: usize = 16 * 1024;
-const MAX_CONNECTIONS: usize = 4096;
+/// The echo protocol: whatever arrives goes back.
+struct Echo;
 
-struct Connection {
-    stream: TcpStream,
-    buf: Box<[u8]>,
-    /// `buf[start..end]` is read but not yet echoed.
-    start: usize,
-    end: usize,
-}
+impl Protocol for Echo {
+    type Context = ();
+    type Socket = TcpStream;
 
-impl Connection {
-    /// Reads and echoes until `WouldBlock`. `Ok(false)` means the peer closed.
-    fn drive(&mut self) -> io::Result<bool> {
-        loop {
-            while self.start < self.end {
-                match self.stream.write(&self.buf[self.start..self.end]) {
-                    Ok(n) => self.start += n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
-                    Err(e) => return Err(e),
-                }
-            }
-            self.start = 0;
-            self.end = 0;
-            match self.stream.read(&mut self.buf) {
-                Ok(0) => return Ok(false),
-                Ok(n) => self.end = n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
-                Err(e) => return Err(e),
-            }
-        }
+    fn create(t: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        let _ = t.socket().set_nodelay(true);
+        Intent::of(Echo).expect_bytes(1)
     }
 
-    fn interest(&self) -> EventSet {
-        if self.start < self.end {
-            EventSet::writable()
+    fn bytes_read(self, t: &mut Transport<'_, TcpStream>, _end: usize, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        let (input, output) = t.buffers();
+        let n = output.push(input.data());
+        input.consume(n);
+        if input.is_empty() {
+            Intent::of(Echo).expect_bytes(1)
         } else {
-            EventSet::readable()
+            // The peer does not read: wait until our output drains.
+            Intent::of(Echo).expect_flush()
+        }
+    }
+
+    fn bytes_flushed(self, t: &mut Transport<'_, TcpStream>, s: &mut Scope<'_, ()>) -> Intent<Self> {
+        self.bytes_read(t, 0, s)
+    }
+
+    fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        Intent::done()
+    }
+}
+
+/// Stops the loop on SIGINT or SIGTERM.
+struct Shutdown(Signals);
+
+impl Machine for Shutdown {
+    type Context = ();
+    type Seed = ();
+
+    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
+        Created::error(mio::machine::MachineError::new(std::io::ErrorKind::Unsupported, "not spawned"))
+    }
+
+    fn ready(self, _: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ()> {
+        if let Ok(Some(_)) = self.0.receive() {
+            scope.shutdown_loop();
+        }
+        Response::ok(self)
+    }
+
+    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+}
+
+/// The server: the listener with its connections, and the signal watcher.
+enum Server {
+    Echo(Accept<TcpListener, Stream<Echo>>),
+    Shutdown(Shutdown),
+}
+
+/// What `#[machine]` generates; written by hand until the derive lands.
+impl Machine for Server {
+    type Context = ();
+    type Seed = TcpStream;
+
+    fn create(seed: TcpStream, scope: &mut Scope<'_, ()>) -> Created<Self> {
+        Accept::create(seed, scope).map(Server::Echo)
+    }
+    fn ready(self, events: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
+        match self {
+            Server::Echo(m) => m.ready(events, scope).map(Server::Echo, |s| s),
+            Server::Shutdown(m) => m.ready(events, scope).map(Server::Shutdown, |()| unreachable!()),
+        }
+    }
+    fn spawned(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
+        match self {
+            Server::Echo(m) => m.spawned(scope).map(Server::Echo, |s| s),
+            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
+        }
+    }
+    fn spawn_error(self, scope: &mut Scope<'_, ()>, e: SpawnError<TcpStream>) -> Response<Self, TcpStream> {
+        match self {
+            Server::Echo(m) => m.spawn_error(scope, e).map(Server::Echo, |s| s),
+            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
+        }
+    }
+    fn timeout(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
+        match self {
+            Server::Echo(m) => m.timeout(scope).map(Server::Echo, |s| s),
+            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
+        }
+    }
+    fn wakeup(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
+        match self {
+            Server::Echo(m) => m.wakeup(scope).map(Server::Echo, |s| s),
+            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
         }
     }
 }
 
-struct Echo {
-    listener: TcpListener,
-    conns: Slab<Connection>,
-}
-
-impl Echo {
-    fn accept(&mut self, event_loop: &mut EventLoop<Echo>) {
-        loop {
-            let (stream, peer) = match self.listener.accept() {
-                Ok(accepted) => accepted,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) => {
-                    // E.g. out of fds: the connection stays queued; retry soon.
-                    eprintln!("accept: {e}");
-                    let _ = event_loop.timeout((), Duration::from_millis(100));
-                    return;
-                }
-            };
-            if self.conns.len() == MAX_CONNECTIONS {
-                eprintln!("{peer}: too many connections, closing");
-                continue;
-            }
-            let _ = stream.set_nodelay(true);
-            let entry = self.conns.vacant_entry();
-            let token = Token(entry.key());
-            if let Err(e) = event_loop.register(&stream, token, EventSet::readable(), PollOpt::edge()) {
-                eprintln!("{peer}: register: {e}");
-                continue;
-            }
-            entry.insert(Connection { stream, buf: vec![0; BUF_SIZE].into_boxed_slice(), start: 0, end: 0 });
-        }
-    }
-
-    fn connection_ready(&mut self, event_loop: &mut EventLoop<Echo>, token: Token) {
-        let Some(conn) = self.conns.get_mut(token.0) else { return };
-        let before = conn.interest();
-        let open = match conn.drive() {
-            Ok(open) => open,
-            Err(e) => {
-                eprintln!("{token:?}: {e}"); // e.g. the client reset the connection
-                false
-            }
-        };
-        if !open {
-            // Dropping the stream closes it, which also removes it from epoll.
-            self.conns.remove(token.0);
-        } else if conn.interest() != before {
-            let interest = conn.interest();
-            if let Err(e) = event_loop.reregister(&conn.stream, token, interest, PollOpt::edge()) {
-                eprintln!("{token:?}: reregister: {e}");
-                self.conns.remove(token.0);
-            }
-        }
-    }
-}
-
-impl Handler for Echo {
-    type Timeout = ();
-    type Message = ();
-
-    fn ready(&mut self, event_loop: &mut EventLoop<Echo>, token: Token, _events: EventSet) {
-        if token == LISTENER {
-            self.accept(event_loop);
-        } else {
-            self.connection_ready(event_loop, token);
-        }
-    }
-
-    fn timeout(&mut self, event_loop: &mut EventLoop<Echo>, _: ()) {
-        self.accept(event_loop);
-    }
-}
-
-fn main() -> io::Result<()> {
+fn main() -> std::io::Result<()> {
     let addr: SocketAddr = match std::env::args().nth(1) {
-        Some(arg) => arg.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{arg}: {e}")))?,
-        None => SocketAddr::from(([127, 0, 0, 1], 7000)),
+        Some(a) => a.parse().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        None => "127.0.0.1:7000".parse().unwrap(),
     };
+    let mut config = LoopConfig::new();
+    config.machines(20_000).buffers(16 * 1024, 1024);
+    let mut lp = Loop::<Server>::new(&config)?;
     let listener = TcpListener::bind(addr)?;
-    let mut event_loop = EventLoop::new()?;
-    event_loop.register(&listener, LISTENER, EventSet::readable(), PollOpt::edge())?;
     println!("listening on {}", listener.local_addr()?);
-    let mut echo = Echo { listener, conns: Slab::with_capacity(MAX_CONNECTIONS) };
-    event_loop.run(&mut echo)
+    lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Echo)).map_err(std::io::Error::other)?;
+    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
+    lp.add_machine_with(|scope| match scope.register(&signals, EventSet::readable(), PollOpt::edge()) {
+        Ok(()) => Created::ok(Server::Shutdown(Shutdown(signals))),
+        Err(e) => Created::error(e.into()),
+    })
+    .map_err(std::io::Error::other)?;
+    lp.run(())
 }
