@@ -212,3 +212,107 @@ fn echo_round_trips_allocate_nothing() {
     }
     assert_eq!(allocations, 0, "{allocations} allocations in {MEASURED} round trips ({turns} turns)");
 }
+
+/// The machine and stream layers: an echo protocol with a deadline renewed
+/// on every message (timer cancel + insert), driven by `Stream<P>` from the
+/// buffer pool, with a wake-up from another thread every 100 messages.
+mod stream_layer {
+    use super::*;
+    use mio::machine::{Loop, LoopConfig, Machine, Notifier, Scope};
+    use mio::stream::{Intent, Protocol, Stream, Transport};
+    use mio::unix::UnixStream;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    struct Echo;
+
+    #[derive(Default)]
+    struct Ctx {
+        echoed: usize,
+        wakeups: usize,
+        notifier: Option<Notifier>,
+    }
+
+    impl Protocol for Echo {
+        type Context = Ctx;
+        type Socket = UnixStream;
+        fn create(_: &mut Transport<'_, UnixStream>, s: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            s.notifier = Some(s.notifier());
+            Intent::of(Echo).deadline(s.now() + Duration::from_secs(60)).expect_bytes(1)
+        }
+        fn bytes_read(self, t: &mut Transport<'_, UnixStream>, _: usize, s: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            let (input, output) = t.buffers();
+            let n = output.push(input.data());
+            input.consume(n);
+            s.echoed += n;
+            Intent::of(Echo).deadline(Instant::now() + Duration::from_secs(60)).expect_bytes(1)
+        }
+        fn bytes_flushed(self, _: &mut Transport<'_, UnixStream>, _: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            Intent::of(Echo).expect_bytes(1)
+        }
+        fn timeout(self, _: &mut Transport<'_, UnixStream>, _: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            Intent::done()
+        }
+        fn wakeup(self, _: &mut Transport<'_, UnixStream>, s: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            s.wakeups += 1;
+            Intent::of(self).unchanged()
+        }
+    }
+
+    #[test]
+    fn stream_echo_with_deadlines_and_wakeups_allocates_nothing() {
+        let _watchdog = Watchdog::new("no_alloc stream test", Duration::from_secs(120));
+        let mut lp = Loop::<Stream<Echo>>::new(&LoopConfig::new()).unwrap().instantiate(Ctx::default());
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        lp.add_machine_with(|scope| <Stream<Echo> as Machine>::create(ours, scope)).unwrap();
+        let notifier = lp.context().notifier.clone().unwrap();
+        const WARMUP: usize = 1_000;
+        const MEASURED: usize = 10_000;
+        let done = Arc::new(AtomicBool::new(false));
+        let client_done = Arc::clone(&done);
+        let client = std::thread::spawn(move || {
+            let mut peer = theirs;
+            let msg = [5u8; MSG];
+            let mut buf = [0u8; MSG];
+            for i in 0..WARMUP + MEASURED {
+                let mut sent = 0;
+                while sent < MSG {
+                    match peer.write(&msg[sent..]) {
+                        Ok(n) => sent += n,
+                        Err(e) if would_block(&e) => std::thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                let mut got = 0;
+                while got < MSG {
+                    match peer.read(&mut buf[got..]) {
+                        Ok(0) => panic!("closed"),
+                        Ok(n) => got += n,
+                        Err(e) if would_block(&e) => std::thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                if i % 100 == 0 {
+                    notifier.wakeup().unwrap();
+                }
+            }
+            client_done.store(true, Ordering::Release);
+        });
+        let mut turns = 0;
+        while lp.context().echoed < WARMUP * MSG {
+            lp.run_once(Some(Duration::from_millis(10))).unwrap();
+            turns += 1;
+            assert!(turns < 1_000_000);
+        }
+        let allocations = allocations_in(|| {
+            while !done.load(Ordering::Acquire) || lp.context().echoed < (WARMUP + MEASURED) * MSG {
+                lp.run_once(Some(Duration::from_millis(10))).unwrap();
+            }
+        });
+        client.join().unwrap();
+        assert_eq!(lp.context().echoed, (WARMUP + MEASURED) * MSG);
+        assert!(lp.context().wakeups >= 50, "wake-ups delivered: {}", lp.context().wakeups);
+        assert_eq!(allocations, 0, "the stream layer allocated {allocations} times in steady state");
+    }
+}
