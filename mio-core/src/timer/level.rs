@@ -90,11 +90,6 @@ impl Levels {
         self.occupied[level] &= !(1 << slot);
     }
 
-    /// Whether every slot of every level is empty.
-    pub(super) fn is_empty(&self) -> bool {
-        self.occupied[..self.count].iter().all(|&o| o == 0)
-    }
-
     /// The earliest occupied slot seen from tick `elapsed`, in O(levels):
     /// the first occupied slot of the lowest occupied level.
     #[inline]
@@ -152,6 +147,6 @@ mod tests {
         levels.clear(1, 9);
         assert_eq!(levels.next_expiration(100), Some(Expiration { level: 2, slot: 5, deadline: 5 * 4096 }));
         levels.clear(2, 5);
-        assert!(levels.is_empty());
+        assert_eq!(levels.next_expiration(100), None);
     }
 }

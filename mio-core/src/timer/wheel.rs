@@ -10,8 +10,32 @@ use super::TimerError;
 const PENDING: ListId = 0;
 /// Deadlines beyond the top level, re-placed when they come in range.
 const OVERFLOW: ListId = 1;
-/// The list of slot 0 of level 0; level `l` slot `s` is `FIRST_SLOT + 64 l + s`.
+/// The first list of slot 0 of level 0; see [`slot_list`].
 const FIRST_SLOT: ListId = 2;
+
+/// Each slot above level 0 is split into this many lists by the top bits of
+/// the next lower level's digit of the deadline (level 0 uses only the
+/// first). Moving a slot down a level walks them side by side: the walk is a
+/// chain of dependent loads, and several independent chains let the CPU wait
+/// for several cache misses at once. Entries bound for the same lower slot,
+/// and so all those due at the same tick, share a list, so order is kept.
+const SUBLISTS: usize = 8;
+const SUBLIST_BITS: u32 = SUBLISTS.trailing_zeros();
+
+/// The list of `deadline` in `slot` of `level`.
+#[inline]
+fn slot_list(lvl: usize, slot: usize, deadline: u64) -> ListId {
+    let sub =
+        if lvl == 0 { 0 } else { (deadline >> (lvl as u32 * level::SLOT_BITS - SUBLIST_BITS)) as usize % SUBLISTS };
+    FIRST_SLOT + ((lvl * SLOTS + slot) * SUBLISTS + sub) as ListId
+}
+
+/// The level and slot of a slot list.
+#[inline]
+fn level_slot(list: ListId) -> (usize, usize) {
+    let n = (list - FIRST_SLOT) as usize / SUBLISTS;
+    (n / SLOTS, n % SLOTS)
+}
 
 /// The horizon of [`TimerWheel::with_capacity`]: `64^6` ticks (about 2.2
 /// years at 1 ms per tick), six levels.
@@ -105,7 +129,7 @@ impl<T> TimerWheel<T> {
     /// time the wheel reaches the next span of `horizon` ticks holding one.
     pub fn new(capacity: usize, horizon: u64) -> Self {
         let levels = Levels::new(level::levels_for_horizon(horizon));
-        let lists = FIRST_SLOT as usize + levels.count() * SLOTS;
+        let lists = FIRST_SLOT as usize + levels.count() * SLOTS * SUBLISTS;
         TimerWheel { entries: Entries::new(capacity, lists), levels, elapsed: 0, overflow_min: u64::MAX }
     }
 
@@ -149,12 +173,18 @@ impl<T> TimerWheel<T> {
     /// it already fired or was cancelled (the handle is stale; a newer timer
     /// reusing its slot is left alone).
     pub fn cancel(&mut self, timeout: Timeout) -> Option<T> {
-        self.entries.live_list(timeout.index, timeout.generation)?;
-        let list = self.entries.unlink(timeout.index);
+        if !self.entries.is_live(timeout.index, timeout.generation) {
+            return None;
+        }
+        let list = self.list_of(self.entries.deadline(timeout.index));
+        self.entries.unlink(list, timeout.index);
         if self.entries.is_empty(list) {
             if list >= FIRST_SLOT {
-                let n = (list - FIRST_SLOT) as usize;
-                self.levels.clear(n / SLOTS, n % SLOTS);
+                let (lvl, slot) = level_slot(list);
+                let first = slot_list(lvl, slot, 0);
+                if (first..first + SUBLISTS as ListId).all(|l| self.entries.is_empty(l)) {
+                    self.levels.clear(lvl, slot);
+                }
             } else if list == OVERFLOW {
                 self.overflow_min = u64::MAX;
             }
@@ -217,38 +247,65 @@ impl<T> TimerWheel<T> {
     /// list if due. Order within a slot is kept, so same-tick FIFO holds.
     fn expire(&mut self, exp: Expiration) {
         self.elapsed = self.elapsed.max(exp.deadline);
-        let list = if exp.level < self.levels.count() {
-            self.levels.clear(exp.level, exp.slot);
-            FIRST_SLOT + (exp.level * SLOTS + exp.slot) as ListId
-        } else {
+        if exp.level >= self.levels.count() {
             self.overflow_min = u64::MAX;
+            let mut cursor = self.entries.take(OVERFLOW);
+            while cursor != NIL {
+                let next = self.entries.next(cursor);
+                self.place(cursor, self.entries.deadline(cursor));
+                cursor = next;
+            }
+            return;
+        }
+        self.levels.clear(exp.level, exp.slot);
+        let first = slot_list(exp.level, exp.slot, 0);
+        let mut cursors = [NIL; SUBLISTS];
+        for (sub, cursor) in cursors.iter_mut().enumerate() {
+            *cursor = self.entries.take(first + sub as ListId);
+        }
+        // Walk the sublists side by side; each keeps its own order.
+        let mut live = true;
+        while live {
+            live = false;
+            for cursor in &mut cursors {
+                if *cursor != NIL {
+                    let index = *cursor;
+                    *cursor = self.entries.next(index);
+                    self.place(index, self.entries.deadline(index));
+                    live = true;
+                }
+            }
+        }
+    }
+
+    /// The list where a live entry due at `deadline` is. Entries are never
+    /// out of place: one due at or before the current tick is pending; any
+    /// other stays in the level and slot it was put in until that slot
+    /// expires, and the current tick cannot pass the slot's start before it
+    /// does, so the level and slot computed now are the ones computed then.
+    #[inline]
+    fn list_of(&self, deadline: u64) -> ListId {
+        if deadline <= self.elapsed {
+            return PENDING;
+        }
+        let lvl = level::level_for(self.elapsed, deadline);
+        if lvl >= self.levels.count() {
             OVERFLOW
-        };
-        let mut cursor = self.entries.take(list);
-        while cursor != NIL {
-            let next = self.entries.next(cursor);
-            let deadline = self.entries.deadline(cursor);
-            self.place(cursor, deadline);
-            cursor = next;
+        } else {
+            slot_list(lvl, level::slot_for(lvl, deadline), deadline)
         }
     }
 
     /// Links entry `index` (on no list) where `deadline` belongs.
     #[inline]
     fn place(&mut self, index: u32, deadline: u64) {
-        let list = if deadline <= self.elapsed {
-            PENDING
-        } else {
-            let lvl = level::level_for(self.elapsed, deadline);
-            if lvl >= self.levels.count() {
-                self.overflow_min = self.overflow_min.min(deadline);
-                OVERFLOW
-            } else {
-                let slot = level::slot_for(lvl, deadline);
-                self.levels.set(lvl, slot);
-                FIRST_SLOT + (lvl * SLOTS + slot) as ListId
-            }
-        };
+        let list = self.list_of(deadline);
+        if list >= FIRST_SLOT {
+            let (lvl, slot) = level_slot(list);
+            self.levels.set(lvl, slot);
+        } else if list == OVERFLOW {
+            self.overflow_min = self.overflow_min.min(deadline);
+        }
         self.entries.push_back(list, index);
     }
 }
