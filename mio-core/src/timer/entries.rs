@@ -6,14 +6,13 @@
 //! a [`ListId`] that the wheel gives meaning to and passes in (it can compute
 //! an entry's list from its deadline, so entries do not store it).
 //!
-//! An entry is split in two: the hot [`Node`] (deadline and links, 16 bytes)
-//! that advancing the wheel walks, and the cold [`Stored`] part (generation
-//! and payload) touched only by insert, cancel and fire. Keeping the walked
-//! part dense makes moving a slot's entries down a level cheaper in cache.
+//! An entry keeps its deadline, links, generation and payload together: with
+//! many timers, advancing the wheel is bound by cache misses on entries, and
+//! an entry moved down to level 0 is then fired from the same cache line.
 //!
-//! Nothing here allocates after [`Entries::new`]: both vectors are reserved
-//! up front and only grow, by `push` within that reservation, until
-//! `capacity` entries exist.
+//! Nothing here allocates after [`Entries::new`]: the vector is reserved up
+//! front and only grows, by `push` within that reservation, until `capacity`
+//! entries exist.
 
 /// "No entry": the end of a list.
 pub(super) const NIL: u32 = u32::MAX;
@@ -21,18 +20,13 @@ pub(super) const NIL: u32 = u32::MAX;
 /// Index of a list in [`Entries`]'s list table.
 pub(super) type ListId = u16;
 
-/// The walked part of an entry.
-#[derive(Copy, Clone, Debug)]
-struct Node {
+/// One timer; `payload` is `Some` exactly while it is live.
+#[derive(Debug)]
+struct Node<T> {
     deadline: u64,
     prev: u32,
     /// The next entry of its list, or of the free list when vacant.
     next: u32,
-}
-
-/// The rest of an entry: `payload` is `Some` exactly while it is live.
-#[derive(Debug)]
-struct Stored<T> {
     /// Bumped each time the entry is freed, so stale handles miss.
     generation: u32,
     payload: Option<T>,
@@ -50,8 +44,7 @@ const EMPTY: List = List { head: NIL, tail: NIL };
 /// The entry slab plus the heads of every list threaded through it.
 #[derive(Debug)]
 pub(super) struct Entries<T> {
-    nodes: Vec<Node>,
-    stored: Vec<Stored<T>>,
+    nodes: Vec<Node<T>>,
     lists: Vec<List>,
     free_head: u32,
     capacity: u32,
@@ -68,7 +61,6 @@ impl<T> Entries<T> {
         let capacity = u32::try_from(capacity).unwrap_or(u32::MAX);
         Entries {
             nodes: Vec::with_capacity(capacity as usize),
-            stored: Vec::with_capacity(capacity as usize),
             lists: vec![EMPTY; lists],
             free_head: NIL,
             capacity,
@@ -98,13 +90,12 @@ impl<T> Entries<T> {
             let node = &mut self.nodes[index as usize];
             self.free_head = node.next;
             node.deadline = deadline;
-            self.stored[index as usize].payload = Some(payload);
+            node.payload = Some(payload);
             index
         } else if (self.nodes.len() as u64) < u64::from(self.capacity) {
             let index = self.nodes.len() as u32;
             // Within the capacity reserved in `new`: never reallocates.
-            self.nodes.push(Node { deadline, prev: NIL, next: NIL });
-            self.stored.push(Stored { generation: 0, payload: Some(payload) });
+            self.nodes.push(Node { deadline, prev: NIL, next: NIL, generation: 0, payload: Some(payload) });
             #[cfg(debug_assertions)]
             self.on_list.push(ListId::MAX);
             index
@@ -112,16 +103,16 @@ impl<T> Entries<T> {
             return Err(payload);
         };
         self.len += 1;
-        Ok((index, self.stored[index as usize].generation))
+        Ok((index, self.nodes[index as usize].generation))
     }
 
     /// Frees a live entry that is on no list, returning its payload.
     #[inline]
     pub(super) fn free(&mut self, index: u32) -> Option<T> {
-        let stored = &mut self.stored[index as usize];
-        let payload = stored.payload.take();
-        stored.generation = stored.generation.wrapping_add(1);
-        self.nodes[index as usize].next = self.free_head;
+        let node = &mut self.nodes[index as usize];
+        let payload = node.payload.take();
+        node.generation = node.generation.wrapping_add(1);
+        node.next = self.free_head;
         self.free_head = index;
         self.len -= 1;
         payload
@@ -130,7 +121,7 @@ impl<T> Entries<T> {
     /// Whether `index` names a live entry of this `generation`.
     #[inline]
     pub(super) fn is_live(&self, index: u32, generation: u32) -> bool {
-        self.stored.get(index as usize).is_some_and(|s| s.generation == generation && s.payload.is_some())
+        self.nodes.get(index as usize).is_some_and(|n| n.generation == generation && n.payload.is_some())
     }
 
     /// The deadline of entry `index`.
@@ -175,7 +166,8 @@ impl<T> Entries<T> {
     pub(super) fn unlink(&mut self, list: ListId, index: u32) {
         #[cfg(debug_assertions)]
         assert_eq!(self.on_list[index as usize], list, "entry {index} is not on list {list}");
-        let Node { prev, next, .. } = self.nodes[index as usize];
+        let Node { prev, next, .. } = &self.nodes[index as usize];
+        let (prev, next) = (*prev, *next);
         if prev == NIL {
             self.lists[list as usize].head = next;
         } else {
@@ -216,7 +208,7 @@ mod tests {
         let mut out = Vec::new();
         let mut i = e.lists[list as usize].head;
         while i != NIL {
-            out.push(*e.stored[i as usize].payload.as_ref().unwrap());
+            out.push(*e.nodes[i as usize].payload.as_ref().unwrap());
             i = e.next(i);
         }
         out

@@ -30,11 +30,11 @@ fn slot_list(lvl: usize, slot: usize, deadline: u64) -> ListId {
     FIRST_SLOT + ((lvl * SLOTS + slot) * SUBLISTS + sub) as ListId
 }
 
-/// The level and slot of a slot list.
+/// The index (`64 level + slot`) of a slot list's slot, and its sublist.
 #[inline]
-fn level_slot(list: ListId) -> (usize, usize) {
-    let n = (list - FIRST_SLOT) as usize / SUBLISTS;
-    (n / SLOTS, n % SLOTS)
+fn slot_sub(list: ListId) -> (usize, usize) {
+    let n = (list - FIRST_SLOT) as usize;
+    (n / SUBLISTS, n % SUBLISTS)
 }
 
 /// The horizon of [`TimerWheel::with_capacity`]: `64^6` ticks (about 2.2
@@ -95,6 +95,8 @@ pub struct Timeout {
 pub struct TimerWheel<T> {
     entries: Entries<T>,
     levels: Levels,
+    /// Per slot (`64 level + slot`), a bit per non-empty sublist.
+    sublists: Vec<u8>,
     /// The tick the wheel has advanced to.
     elapsed: u64,
     /// A lower bound of the overflow list's deadlines (`u64::MAX` if empty).
@@ -130,7 +132,8 @@ impl<T> TimerWheel<T> {
     pub fn new(capacity: usize, horizon: u64) -> Self {
         let levels = Levels::new(level::levels_for_horizon(horizon));
         let lists = FIRST_SLOT as usize + levels.count() * SLOTS * SUBLISTS;
-        TimerWheel { entries: Entries::new(capacity, lists), levels, elapsed: 0, overflow_min: u64::MAX }
+        let sublists = vec![0; levels.count() * SLOTS];
+        TimerWheel { entries: Entries::new(capacity, lists), levels, sublists, elapsed: 0, overflow_min: u64::MAX }
     }
 
     /// How many timers are pending.
@@ -180,10 +183,10 @@ impl<T> TimerWheel<T> {
         self.entries.unlink(list, timeout.index);
         if self.entries.is_empty(list) {
             if list >= FIRST_SLOT {
-                let (lvl, slot) = level_slot(list);
-                let first = slot_list(lvl, slot, 0);
-                if (first..first + SUBLISTS as ListId).all(|l| self.entries.is_empty(l)) {
-                    self.levels.clear(lvl, slot);
+                let (ls, sub) = slot_sub(list);
+                self.sublists[ls] &= !(1 << sub);
+                if self.sublists[ls] == 0 {
+                    self.levels.clear(ls / SLOTS, ls % SLOTS);
                 }
             } else if list == OVERFLOW {
                 self.overflow_min = u64::MAX;
@@ -249,32 +252,50 @@ impl<T> TimerWheel<T> {
         self.elapsed = self.elapsed.max(exp.deadline);
         if exp.level >= self.levels.count() {
             self.overflow_min = u64::MAX;
-            let mut cursor = self.entries.take(OVERFLOW);
-            while cursor != NIL {
-                let next = self.entries.next(cursor);
-                self.place(cursor, self.entries.deadline(cursor));
-                cursor = next;
-            }
+            let head = self.entries.take(OVERFLOW);
+            self.replace_chain(head);
             return;
         }
         self.levels.clear(exp.level, exp.slot);
-        let first = slot_list(exp.level, exp.slot, 0);
+        let ls = exp.level * SLOTS + exp.slot;
+        let first = FIRST_SLOT + (ls * SUBLISTS) as ListId;
+        let mut bits = std::mem::take(&mut self.sublists[ls]);
+        if bits.is_power_of_two() {
+            let head = self.entries.take(first + bits.trailing_zeros() as ListId);
+            self.replace_chain(head);
+            return;
+        }
         let mut cursors = [NIL; SUBLISTS];
-        for (sub, cursor) in cursors.iter_mut().enumerate() {
-            *cursor = self.entries.take(first + sub as ListId);
+        let mut live = 0;
+        while bits != 0 {
+            cursors[live] = self.entries.take(first + bits.trailing_zeros() as ListId);
+            bits &= bits - 1;
+            live += 1;
         }
         // Walk the sublists side by side; each keeps its own order.
-        let mut live = true;
-        while live {
-            live = false;
-            for cursor in &mut cursors {
-                if *cursor != NIL {
-                    let index = *cursor;
-                    *cursor = self.entries.next(index);
-                    self.place(index, self.entries.deadline(index));
-                    live = true;
+        while live > 0 {
+            let mut i = 0;
+            while i < live {
+                let index = cursors[i];
+                cursors[i] = self.entries.next(index);
+                self.place(index, self.entries.deadline(index));
+                if cursors[i] == NIL {
+                    live -= 1;
+                    cursors[i] = cursors[live];
+                } else {
+                    i += 1;
                 }
             }
+        }
+    }
+
+    /// Re-places every entry of a chain detached by `take`, in order.
+    #[inline]
+    fn replace_chain(&mut self, mut cursor: u32) {
+        while cursor != NIL {
+            let next = self.entries.next(cursor);
+            self.place(cursor, self.entries.deadline(cursor));
+            cursor = next;
         }
     }
 
@@ -301,8 +322,9 @@ impl<T> TimerWheel<T> {
     fn place(&mut self, index: u32, deadline: u64) {
         let list = self.list_of(deadline);
         if list >= FIRST_SLOT {
-            let (lvl, slot) = level_slot(list);
-            self.levels.set(lvl, slot);
+            let (ls, sub) = slot_sub(list);
+            self.sublists[ls] |= 1 << sub;
+            self.levels.set(ls / SLOTS, ls % SLOTS);
         } else if list == OVERFLOW {
             self.overflow_min = self.overflow_min.min(deadline);
         }
