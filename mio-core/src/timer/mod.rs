@@ -6,7 +6,9 @@
 //!
 //! Files: `wheel.rs` is the public wheel, `level.rs` its level math and
 //! occupancy bitmaps, `entries.rs` the fixed-capacity slab of entries linked
-//! into per-slot lists by index.
+//! into per-slot lists by index. No `unsafe` anywhere in the timer.
+
+#![forbid(unsafe_code)]
 
 mod clock;
 mod entries;

@@ -43,3 +43,17 @@ fn deadlines_fire_in_order_whatever_the_insertion_order() {
         .collect();
     assert_eq!(fired, deadlines);
 }
+
+#[test]
+fn a_crowded_slot_walked_as_sublists_keeps_same_tick_order() {
+    // 2000 timers on 512 ticks of one level-2 slot, so moving it down a level
+    // walks all its sublists side by side.
+    let mut wheel = TimerWheel::with_capacity(2048);
+    let mut expected: Vec<(u64, u32)> = (0..2000).map(|i| (4096 + (u64::from(i) * 37 % 512) * 8, i)).collect();
+    for &(d, i) in &expected {
+        wheel.insert(d, i).unwrap();
+    }
+    expected.sort_by_key(|&(d, _)| d); // stable: insertion order within a tick
+    let fired: Vec<(u64, u32)> = drain_by_deadline(&mut wheel);
+    assert_eq!(fired, expected);
+}
