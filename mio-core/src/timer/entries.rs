@@ -142,6 +142,13 @@ impl<T> Entries<T> {
         self.lists[list as usize].head == NIL
     }
 
+    /// The entry of `list` if it holds exactly one.
+    #[inline]
+    pub(super) fn only(&self, list: ListId) -> Option<u32> {
+        let List { head, tail } = self.lists[list as usize];
+        (head != NIL && head == tail).then_some(head)
+    }
+
     /// Appends entry `index` (on no list) to `list`.
     #[inline]
     pub(super) fn push_back(&mut self, list: ListId, index: u32) {

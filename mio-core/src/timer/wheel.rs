@@ -198,15 +198,27 @@ impl<T> TimerWheel<T> {
     /// The earliest tick at which [`poll`](TimerWheel::poll) may have work,
     /// or `None` if no timer is pending. O(levels).
     ///
-    /// Exact when the earliest timer is less than 64 ticks ahead; otherwise
-    /// it is the start of the slot holding it, where `poll` moves the slot's
-    /// timers down a level, after which this is exact (or closer). The
-    /// current tick if timers are already due.
+    /// Exact when the earliest timer is less than 64 ticks ahead or alone in
+    /// its slot; otherwise it is the start of the slot holding it, where
+    /// `poll` moves the slot's timers down a level, after which this is exact
+    /// (or closer). The current tick if timers are already due.
     pub fn next_deadline(&self) -> Option<u64> {
         if !self.entries.is_empty(PENDING) {
             return Some(self.elapsed);
         }
-        self.next_expiration().map(|e| e.deadline)
+        let exp = self.next_expiration()?;
+        if exp.level > 0 && exp.level < self.levels.count() {
+            // A lone timer: its own deadline saves a wake-up at the slot start.
+            let ls = exp.level * SLOTS + exp.slot;
+            let bits = self.sublists[ls];
+            if bits.is_power_of_two() {
+                let list = FIRST_SLOT + (ls * SUBLISTS) as ListId + bits.trailing_zeros() as ListId;
+                if let Some(index) = self.entries.only(list) {
+                    return Some(self.entries.deadline(index));
+                }
+            }
+        }
+        Some(exp.deadline)
     }
 
     /// Advances the wheel to tick `now` and pops one timer due at or before

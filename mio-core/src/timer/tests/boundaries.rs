@@ -115,3 +115,17 @@ fn a_big_jump_cascades_everything_due_in_order() {
     assert_eq!(wheel.len(), 1);
     assert_eq!(drain_by_deadline(&mut wheel), [(1 << 30, 1 << 30)]);
 }
+
+#[test]
+fn a_lone_timer_in_a_high_slot_reports_its_exact_deadline() {
+    let mut wheel = TimerWheel::with_capacity(4);
+    wheel.insert(300_007, "lone").unwrap();
+    assert_eq!(wheel.next_deadline(), Some(300_007));
+    assert_eq!(wheel.poll(300_006), None);
+    assert_eq!(wheel.poll(300_007), Some("lone"));
+    // Two in the slot: the slot start, then exact after moving down.
+    wheel.insert(300_000 + 4096 * 2 + 1, "a").unwrap();
+    wheel.insert(300_000 + 4096 * 2 + 2, "b").unwrap();
+    assert_eq!(wheel.next_deadline(), Some(4096 * 75));
+    assert_eq!(drain_by_deadline(&mut wheel), [(308_193, "a"), (308_194, "b")]);
+}
