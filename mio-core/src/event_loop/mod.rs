@@ -93,7 +93,7 @@ impl<H: Handler> EventLoop<H> {
             events: Events::with_capacity(config.events_capacity),
             running: false,
             messages_per_tick: config.messages_per_tick,
-            timer: TimerWheel::with_capacity(config.timer_capacity),
+            timer: TimerWheel::new(config.timer_capacity, config.timer_wheel_size),
             ticks: Ticks::new(clock.now(), config.timer_tick),
             clock,
             rx,

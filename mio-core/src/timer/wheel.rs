@@ -1,74 +1,345 @@
-//! TEMPORARY naive timer store with the wheel's API (replaced by the real wheel).
+//! `TimerWheel`: a hierarchical hashed timer wheel over a fixed-capacity slab.
 
-use slab::Slab;
+use std::fmt;
 
+use super::entries::{Entries, ListId, NIL};
+use super::level::{self, Expiration, Levels, SLOTS};
 use super::TimerError;
 
-/// A handle to a pending timeout, for [`TimerWheel::cancel`].
+/// Deadlines due at or before the current tick, in firing order.
+const PENDING: ListId = 0;
+/// Deadlines beyond the top level, re-placed when they come in range.
+const OVERFLOW: ListId = 1;
+/// The first list of slot 0 of level 0; see [`slot_list`].
+const FIRST_SLOT: ListId = 2;
+
+/// Each slot above level 0 is split into this many lists by the top bits of
+/// the next lower level's digit of the deadline (level 0 uses only the
+/// first). Moving a slot down a level walks them side by side: the walk is a
+/// chain of dependent loads, and several independent chains let the CPU wait
+/// for several cache misses at once. Entries bound for the same lower slot,
+/// and so all those due at the same tick, share a list, so order is kept.
+const SUBLISTS: usize = 8;
+const SUBLIST_BITS: u32 = SUBLISTS.trailing_zeros();
+
+/// The list of `deadline` in `slot` of `level`.
+#[inline]
+fn slot_list(lvl: usize, slot: usize, deadline: u64) -> ListId {
+    let sub =
+        if lvl == 0 { 0 } else { (deadline >> (lvl as u32 * level::SLOT_BITS - SUBLIST_BITS)) as usize % SUBLISTS };
+    FIRST_SLOT + ((lvl * SLOTS + slot) * SUBLISTS + sub) as ListId
+}
+
+/// The index (`64 level + slot`) of a slot list's slot, and its sublist.
+#[inline]
+fn slot_sub(list: ListId) -> (usize, usize) {
+    let n = (list - FIRST_SLOT) as usize;
+    (n / SUBLISTS, n % SUBLISTS)
+}
+
+/// The horizon of [`TimerWheel::with_capacity`]: `64^6` ticks (about 2.2
+/// years at 1 ms per tick), six levels.
+pub const DEFAULT_HORIZON: u64 = 1 << 36;
+
+/// A handle to a timer in a [`TimerWheel`], for [`TimerWheel::cancel`].
+///
+/// Small and `Copy`. It names one timer only: once that timer has fired or
+/// been cancelled the handle is stale, and cancelling with it does nothing,
+/// even after its slot was reused by a newer timer.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Timeout {
     index: u32,
     generation: u32,
 }
 
-/// A fixed-capacity timer store (placeholder).
-#[derive(Debug)]
+/// A hierarchical hashed timer wheel: timers keyed by an integer tick, each
+/// carrying a payload of type `T`.
+///
+/// Levels of 64 slots, each level's slots 64 times wider than the level
+/// below, with a 64-bit occupancy bitmap per level; deadlines beyond the top
+/// level wait in an overflow list. Entries live in a slab allocated at
+/// construction and are linked into per-slot lists by index, so `insert`,
+/// `cancel` and `poll` never allocate.
+///
+/// Costs: `insert` and `cancel` O(1); `next_deadline` O(levels); `poll`
+/// O(levels) plus the entries it fires or moves down a level (each entry
+/// moves down at most once per level).
+///
+/// Time is whatever the caller counts in ticks and only moves forward through
+/// [`poll`](TimerWheel::poll). A timer never fires before its deadline tick;
+/// polled at every tick it fires exactly at it, and timers due at the same
+/// tick fire in insertion order.
+///
+/// # Examples
+///
+/// ```
+/// use mio_core::timer::TimerWheel;
+///
+/// let mut wheel = TimerWheel::with_capacity(16);
+/// wheel.insert(100, "late").unwrap();
+/// let early = wheel.insert(5, "early").unwrap();
+/// wheel.insert(5, "early too").unwrap();
+/// assert_eq!(wheel.cancel(early), Some("early"));
+///
+/// assert_eq!(wheel.poll(4), None);
+/// assert_eq!(wheel.poll(5), Some("early too"));
+/// let mut tick = 5;
+/// while let Some(next) = wheel.next_deadline() {
+///     tick = next;
+///     if let Some(payload) = wheel.poll(tick) {
+///         assert_eq!(payload, "late");
+///     }
+/// }
+/// assert_eq!(tick, 100);
+/// ```
 pub struct TimerWheel<T> {
-    entries: Slab<(u64, u64, u32, T)>,
-    capacity: usize,
-    now: u64,
-    seq: u64,
-    generation: u32,
+    entries: Entries<T>,
+    levels: Levels,
+    /// Per slot (`64 level + slot`), a bit per non-empty sublist.
+    sublists: Vec<u8>,
+    /// The tick the wheel has advanced to.
+    elapsed: u64,
+    /// A lower bound of the overflow list's deadlines (`u64::MAX` if empty).
+    overflow_min: u64,
+}
+
+impl<T> fmt::Debug for TimerWheel<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerWheel")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("levels", &self.levels.count())
+            .field("elapsed", &self.elapsed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> TimerWheel<T> {
-    /// Preallocates room for `capacity` timers.
+    /// A wheel for up to `capacity` timers with the default horizon
+    /// ([`DEFAULT_HORIZON`], six levels); everything is allocated now.
     pub fn with_capacity(capacity: usize) -> Self {
-        TimerWheel { entries: Slab::with_capacity(capacity), capacity, now: 0, seq: 0, generation: 0 }
+        TimerWheel::new(capacity, DEFAULT_HORIZON)
     }
 
-    /// Number of pending timers.
+    /// A wheel for up to `capacity` timers (at most `u32::MAX`), whose levels
+    /// cover `horizon` ticks ahead of the current tick; everything is
+    /// allocated now.
+    ///
+    /// `horizon` is rounded up to a power of 64, one level per factor of 64
+    /// (at least one level, at most ten: `2^60` ticks). Deadlines beyond it
+    /// still work: they wait in an overflow list that is scanned once each
+    /// time the wheel reaches the next span of `horizon` ticks holding one.
+    pub fn new(capacity: usize, horizon: u64) -> Self {
+        let levels = Levels::new(level::levels_for_horizon(horizon));
+        let lists = FIRST_SLOT as usize + levels.count() * SLOTS * SUBLISTS;
+        let sublists = vec![0; levels.count() * SLOTS];
+        TimerWheel { entries: Entries::new(capacity, lists), levels, sublists, elapsed: 0, overflow_min: u64::MAX }
+    }
+
+    /// How many timers are pending.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether no timer is pending.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
-    /// Inserts `payload` due at tick `deadline`.
+    /// How many timers may be pending at once.
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
+    }
+
+    /// The tick the wheel has advanced to (the last `poll`'s `now`, or less
+    /// while due timers are still to be popped).
+    pub fn elapsed(&self) -> u64 {
+        self.elapsed
+    }
+
+    /// Sets a timer carrying `payload` due at tick `deadline`.
+    ///
+    /// A deadline at or before the wheel's current tick fires on the next
+    /// [`poll`](TimerWheel::poll).
     ///
     /// # Errors
     ///
-    /// `TimerError` (with the payload) when full.
+    /// [`TimerError`], with the payload handed back, when `capacity` timers
+    /// are pending.
     pub fn insert(&mut self, deadline: u64, payload: T) -> Result<Timeout, (TimerError, T)> {
-        if self.entries.len() >= self.capacity {
-            return Err((TimerError, payload));
-        }
-        self.seq += 1;
-        self.generation = self.generation.wrapping_add(1);
-        let index = self.entries.insert((deadline, self.seq, self.generation, payload)) as u32;
-        Ok(Timeout { index, generation: self.generation })
+        let (index, generation) = self.entries.alloc(deadline, payload).map_err(|p| (TimerError, p))?;
+        self.place(index, deadline);
+        Ok(Timeout { index, generation })
     }
 
-    /// Cancels a pending timer.
-    pub fn cancel(&mut self, t: Timeout) -> Option<T> {
-        match self.entries.get(t.index as usize) {
-            Some(e) if e.2 == t.generation => Some(self.entries.remove(t.index as usize).3),
-            _ => None,
+    /// Cancels the timer of `timeout` and returns its payload, or `None` if
+    /// it already fired or was cancelled (the handle is stale; a newer timer
+    /// reusing its slot is left alone).
+    pub fn cancel(&mut self, timeout: Timeout) -> Option<T> {
+        if !self.entries.is_live(timeout.index, timeout.generation) {
+            return None;
         }
+        let list = self.list_of(self.entries.deadline(timeout.index));
+        self.entries.unlink(list, timeout.index);
+        if self.entries.is_empty(list) {
+            if list >= FIRST_SLOT {
+                let (ls, sub) = slot_sub(list);
+                self.sublists[ls] &= !(1 << sub);
+                if self.sublists[ls] == 0 {
+                    self.levels.clear(ls / SLOTS, ls % SLOTS);
+                }
+            } else if list == OVERFLOW {
+                self.overflow_min = u64::MAX;
+            }
+        }
+        self.entries.free(timeout.index)
     }
 
-    /// Earliest deadline.
+    /// The earliest tick at which [`poll`](TimerWheel::poll) may have work,
+    /// or `None` if no timer is pending. O(levels).
+    ///
+    /// Exact when the earliest timer is less than 64 ticks ahead or alone in
+    /// its slot; otherwise it is the start of the slot holding it, where
+    /// `poll` moves the slot's timers down a level, after which this is exact
+    /// (or closer). The current tick if timers are already due.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.entries.iter().map(|(_, e)| e.0).min()
+        if !self.entries.is_empty(PENDING) {
+            return Some(self.elapsed);
+        }
+        let exp = self.next_expiration()?;
+        if exp.level > 0 && exp.level < self.levels.count() {
+            // A lone timer: its own deadline saves a wake-up at the slot start.
+            let ls = exp.level * SLOTS + exp.slot;
+            let bits = self.sublists[ls];
+            if bits.is_power_of_two() {
+                let list = FIRST_SLOT + (ls * SUBLISTS) as ListId + bits.trailing_zeros() as ListId;
+                if let Some(index) = self.entries.only(list) {
+                    return Some(self.entries.deadline(index));
+                }
+            }
+        }
+        Some(exp.deadline)
     }
 
-    /// Pops one payload due at or before `now`.
+    /// Advances the wheel to tick `now` and pops one timer due at or before
+    /// it, or returns `None` when none is due.
+    ///
+    /// Timers come out in deadline order, those due at the same tick in the
+    /// order they were inserted. Call it until it returns `None` to fire
+    /// everything due. Time never goes back: a `now` below the current tick
+    /// counts as the current tick.
     pub fn poll(&mut self, now: u64) -> Option<T> {
-        self.now = now;
-        let (key, _) = self.entries.iter().filter(|(_, e)| e.0 <= now).min_by_key(|(_, e)| (e.0, e.1))?;
-        Some(self.entries.remove(key).3)
+        loop {
+            if let Some(index) = self.entries.pop_front(PENDING) {
+                return self.entries.free(index);
+            }
+            match self.next_expiration() {
+                Some(exp) if exp.deadline <= now => self.expire(exp),
+                _ => {
+                    self.elapsed = self.elapsed.max(now);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The earliest occupied slot, or the overflow list's turn when the
+    /// levels are empty.
+    fn next_expiration(&self) -> Option<Expiration> {
+        if let Some(exp) = self.levels.next_expiration(self.elapsed) {
+            return Some(exp);
+        }
+        if self.entries.is_empty(OVERFLOW) {
+            return None;
+        }
+        let top_bits = level::SLOT_BITS * self.levels.count() as u32;
+        let deadline = level::block_start(self.overflow_min, top_bits);
+        Some(Expiration { level: self.levels.count(), slot: 0, deadline })
+    }
+
+    /// Advances to `exp`'s tick and re-places the entries of its slot (or of
+    /// the overflow list): each moves to a lower level, or to the pending
+    /// list if due. Order within a slot is kept, so same-tick FIFO holds.
+    fn expire(&mut self, exp: Expiration) {
+        self.elapsed = self.elapsed.max(exp.deadline);
+        if exp.level >= self.levels.count() {
+            self.overflow_min = u64::MAX;
+            let head = self.entries.take(OVERFLOW);
+            self.replace_chain(head);
+            return;
+        }
+        self.levels.clear(exp.level, exp.slot);
+        let ls = exp.level * SLOTS + exp.slot;
+        let first = FIRST_SLOT + (ls * SUBLISTS) as ListId;
+        let mut bits = std::mem::take(&mut self.sublists[ls]);
+        if bits.is_power_of_two() {
+            let head = self.entries.take(first + bits.trailing_zeros() as ListId);
+            self.replace_chain(head);
+            return;
+        }
+        let mut cursors = [NIL; SUBLISTS];
+        let mut live = 0;
+        while bits != 0 {
+            cursors[live] = self.entries.take(first + bits.trailing_zeros() as ListId);
+            bits &= bits - 1;
+            live += 1;
+        }
+        // Walk the sublists side by side; each keeps its own order.
+        while live > 0 {
+            let mut i = 0;
+            while i < live {
+                let index = cursors[i];
+                cursors[i] = self.entries.next(index);
+                self.place(index, self.entries.deadline(index));
+                if cursors[i] == NIL {
+                    live -= 1;
+                    cursors[i] = cursors[live];
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    /// Re-places every entry of a chain detached by `take`, in order.
+    #[inline]
+    fn replace_chain(&mut self, mut cursor: u32) {
+        while cursor != NIL {
+            let next = self.entries.next(cursor);
+            self.place(cursor, self.entries.deadline(cursor));
+            cursor = next;
+        }
+    }
+
+    /// The list where a live entry due at `deadline` is. Entries are never
+    /// out of place: one due at or before the current tick is pending; any
+    /// other stays in the level and slot it was put in until that slot
+    /// expires, and the current tick cannot pass the slot's start before it
+    /// does, so the level and slot computed now are the ones computed then.
+    #[inline]
+    fn list_of(&self, deadline: u64) -> ListId {
+        if deadline <= self.elapsed {
+            return PENDING;
+        }
+        let lvl = level::level_for(self.elapsed, deadline);
+        if lvl >= self.levels.count() {
+            OVERFLOW
+        } else {
+            slot_list(lvl, level::slot_for(lvl, deadline), deadline)
+        }
+    }
+
+    /// Links entry `index` (on no list) where `deadline` belongs.
+    #[inline]
+    fn place(&mut self, index: u32, deadline: u64) {
+        let list = self.list_of(deadline);
+        if list >= FIRST_SLOT {
+            let (ls, sub) = slot_sub(list);
+            self.sublists[ls] |= 1 << sub;
+            self.levels.set(ls / SLOTS, ls % SLOTS);
+        } else if list == OVERFLOW {
+            self.overflow_min = self.overflow_min.min(deadline);
+        }
+        self.entries.push_back(list, index);
     }
 }

@@ -1,0 +1,255 @@
+//! The wheel's storage: a fixed-capacity slab of timer entries, threaded onto
+//! intrusive doubly linked lists by `u32` index.
+//!
+//! Every live entry is on exactly one list: a wheel slot, the pending list or
+//! the overflow list; vacant entries are on the free list. Lists are named by
+//! a [`ListId`] that the wheel gives meaning to and passes in (it can compute
+//! an entry's list from its deadline, so entries do not store it).
+//!
+//! An entry keeps its deadline, links, generation and payload together: with
+//! many timers, advancing the wheel is bound by cache misses on entries, and
+//! an entry moved down to level 0 is then fired from the same cache line.
+//!
+//! Nothing here allocates after [`Entries::new`]: the vector is reserved up
+//! front and only grows, by `push` within that reservation, until `capacity`
+//! entries exist.
+
+/// "No entry": the end of a list.
+pub(super) const NIL: u32 = u32::MAX;
+
+/// Index of a list in [`Entries`]'s list table.
+pub(super) type ListId = u16;
+
+/// One timer; `payload` is `Some` exactly while it is live.
+#[derive(Debug)]
+struct Node<T> {
+    deadline: u64,
+    prev: u32,
+    /// The next entry of its list, or of the free list when vacant.
+    next: u32,
+    /// Bumped each time the entry is freed, so stale handles miss.
+    generation: u32,
+    payload: Option<T>,
+}
+
+/// Head and tail of one intrusive list.
+#[derive(Copy, Clone, Debug)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+const EMPTY: List = List { head: NIL, tail: NIL };
+
+/// The entry slab plus the heads of every list threaded through it.
+#[derive(Debug)]
+pub(super) struct Entries<T> {
+    nodes: Vec<Node<T>>,
+    lists: Vec<List>,
+    free_head: u32,
+    capacity: u32,
+    len: u32,
+    /// Each entry's list, to check the wheel's computed `ListId`s in tests.
+    #[cfg(debug_assertions)]
+    on_list: Vec<ListId>,
+}
+
+impl<T> Entries<T> {
+    /// Room for `capacity` entries (clamped to `u32::MAX`) and `lists` lists,
+    /// all allocated now.
+    pub(super) fn new(capacity: usize, lists: usize) -> Self {
+        let capacity = u32::try_from(capacity).unwrap_or(u32::MAX);
+        Entries {
+            nodes: Vec::with_capacity(capacity as usize),
+            lists: vec![EMPTY; lists],
+            free_head: NIL,
+            capacity,
+            len: 0,
+            #[cfg(debug_assertions)]
+            on_list: Vec::with_capacity(capacity as usize),
+        }
+    }
+
+    /// How many entries may be live at once.
+    pub(super) fn capacity(&self) -> usize {
+        self.capacity as usize
+    }
+
+    /// How many entries are live.
+    pub(super) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Takes a vacant entry for `payload`, not yet on any list, and returns
+    /// its index and generation; hands the payload back when all `capacity`
+    /// entries are live.
+    #[inline]
+    pub(super) fn alloc(&mut self, deadline: u64, payload: T) -> Result<(u32, u32), T> {
+        let index = if self.free_head != NIL {
+            let index = self.free_head;
+            let node = &mut self.nodes[index as usize];
+            self.free_head = node.next;
+            node.deadline = deadline;
+            node.payload = Some(payload);
+            index
+        } else if (self.nodes.len() as u64) < u64::from(self.capacity) {
+            let index = self.nodes.len() as u32;
+            // Within the capacity reserved in `new`: never reallocates.
+            self.nodes.push(Node { deadline, prev: NIL, next: NIL, generation: 0, payload: Some(payload) });
+            #[cfg(debug_assertions)]
+            self.on_list.push(ListId::MAX);
+            index
+        } else {
+            return Err(payload);
+        };
+        self.len += 1;
+        Ok((index, self.nodes[index as usize].generation))
+    }
+
+    /// Frees a live entry that is on no list, returning its payload.
+    #[inline]
+    pub(super) fn free(&mut self, index: u32) -> Option<T> {
+        let node = &mut self.nodes[index as usize];
+        let payload = node.payload.take();
+        node.generation = node.generation.wrapping_add(1);
+        node.next = self.free_head;
+        self.free_head = index;
+        self.len -= 1;
+        payload
+    }
+
+    /// Whether `index` names a live entry of this `generation`.
+    #[inline]
+    pub(super) fn is_live(&self, index: u32, generation: u32) -> bool {
+        self.nodes.get(index as usize).is_some_and(|n| n.generation == generation && n.payload.is_some())
+    }
+
+    /// The deadline of entry `index`.
+    #[inline]
+    pub(super) fn deadline(&self, index: u32) -> u64 {
+        self.nodes[index as usize].deadline
+    }
+
+    /// The entry after `index` on its list (or on a list taken by [`take`](Self::take)).
+    #[inline]
+    pub(super) fn next(&self, index: u32) -> u32 {
+        self.nodes[index as usize].next
+    }
+
+    /// Whether `list` has no entries.
+    #[inline]
+    pub(super) fn is_empty(&self, list: ListId) -> bool {
+        self.lists[list as usize].head == NIL
+    }
+
+    /// The entry of `list` if it holds exactly one.
+    #[inline]
+    pub(super) fn only(&self, list: ListId) -> Option<u32> {
+        let List { head, tail } = self.lists[list as usize];
+        (head != NIL && head == tail).then_some(head)
+    }
+
+    /// Appends entry `index` (on no list) to `list`.
+    #[inline]
+    pub(super) fn push_back(&mut self, list: ListId, index: u32) {
+        #[cfg(debug_assertions)]
+        {
+            self.on_list[index as usize] = list;
+        }
+        let tail = self.lists[list as usize].tail;
+        let node = &mut self.nodes[index as usize];
+        node.prev = tail;
+        node.next = NIL;
+        if tail == NIL {
+            self.lists[list as usize].head = index;
+        } else {
+            self.nodes[tail as usize].next = index;
+        }
+        self.lists[list as usize].tail = index;
+    }
+
+    /// Removes entry `index` from `list`, the list it is on.
+    #[inline]
+    pub(super) fn unlink(&mut self, list: ListId, index: u32) {
+        #[cfg(debug_assertions)]
+        assert_eq!(self.on_list[index as usize], list, "entry {index} is not on list {list}");
+        let Node { prev, next, .. } = &self.nodes[index as usize];
+        let (prev, next) = (*prev, *next);
+        if prev == NIL {
+            self.lists[list as usize].head = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.lists[list as usize].tail = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
+        }
+    }
+
+    /// Removes and returns the first entry of `list`.
+    #[inline]
+    pub(super) fn pop_front(&mut self, list: ListId) -> Option<u32> {
+        let head = self.lists[list as usize].head;
+        if head == NIL {
+            return None;
+        }
+        self.unlink(list, head);
+        Some(head)
+    }
+
+    /// Empties `list` at once and returns its old head. The detached entries
+    /// stay chained by [`next`](Self::next) until each is pushed elsewhere,
+    /// so read `next` before re-linking an entry.
+    #[inline]
+    pub(super) fn take(&mut self, list: ListId) -> u32 {
+        std::mem::replace(&mut self.lists[list as usize], EMPTY).head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(e: &Entries<u32>, list: ListId) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut i = e.lists[list as usize].head;
+        while i != NIL {
+            out.push(*e.nodes[i as usize].payload.as_ref().unwrap());
+            i = e.next(i);
+        }
+        out
+    }
+
+    #[test]
+    fn lists_link_unlink_and_pop_in_order() {
+        let mut e = Entries::new(4, 2);
+        let ids: Vec<u32> = (0..4).map(|p| e.alloc(0, p).unwrap().0).collect();
+        for &i in &ids {
+            e.push_back(0, i);
+        }
+        assert_eq!(order(&e, 0), [0, 1, 2, 3]);
+        e.unlink(0, ids[1]);
+        e.unlink(0, ids[3]);
+        assert_eq!(order(&e, 0), [0, 2]);
+        assert_eq!(e.pop_front(0), Some(ids[0]));
+        assert_eq!(e.pop_front(0), Some(ids[2]));
+        assert_eq!(e.pop_front(0), None);
+        assert!(e.is_empty(0) && e.is_empty(1));
+    }
+
+    #[test]
+    fn full_slab_hands_payload_back_and_reuse_bumps_generation() {
+        let mut e = Entries::new(1, 1);
+        let (i, g) = e.alloc(5, 1).unwrap();
+        assert_eq!(e.alloc(6, 2), Err(2));
+        e.push_back(0, i);
+        assert!(e.is_live(i, g));
+        e.unlink(0, i);
+        assert_eq!(e.free(i), Some(1));
+        assert!(!e.is_live(i, g));
+        let (j, h) = e.alloc(7, 3).unwrap();
+        assert_eq!((j, h), (i, g + 1));
+        assert_eq!(e.len(), 1);
+    }
+}
