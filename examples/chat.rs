@@ -322,9 +322,14 @@ fn parse_args() -> io::Result<Args> {
     let bad = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
     let secs = |flag: &str, value: Option<String>| -> io::Result<Duration> {
         let value = value.ok_or_else(|| bad(format!("{flag} needs a value")))?;
-        value.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()).ok_or_else(|| bad(format!("{flag} {value}: not a number of seconds")))
+        value
+            .parse::<f64>()
+            .ok()
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .ok_or_else(|| bad(format!("{flag} {value}: not a number of seconds")))
     };
-    let mut args = Args { addr: SocketAddr::from(([127, 0, 0, 1], 7001)), idle: Duration::from_secs(300), announce: None };
+    let mut args =
+        Args { addr: SocketAddr::from(([127, 0, 0, 1], 7001)), idle: Duration::from_secs(300), announce: None };
     let mut argv = std::env::args().skip(1);
     while let Some(arg) = argv.next() {
         match arg.as_str() {

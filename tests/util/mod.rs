@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod example;
+
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::mpsc;
