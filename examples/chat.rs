@@ -16,16 +16,18 @@
 //!
 //! * readiness: the listener, the clients (edge-triggered readable and
 //!   writable, registered once: no `epoll_ctl` after accept) and the signals;
-//! * timers: one idle timer per client, re-armed lazily (a line only stamps
-//!   the time; the timer, when it fires early, sets itself for the rest);
+//! * timers: one idle timer per client, re-armed lazily: a line only stamps
+//!   the time, and a timer that finds its client heard from since sets
+//!   itself again for the rest of the idle time;
 //! * the channel: the announcer thread (`--announce-secs N`) posts
 //!   `server time ...` messages that the loop broadcasts.
 //!
 //! Bounds: a line is at most 1 KiB (longer: the client is disconnected), and
-//! each client has at most 64 KiB of unsent output. A client whose output
-//! would exceed that is a slow reader and is dropped, so one stalled client
-//! never makes the server buffer without limit. SIGINT or SIGTERM tells the
-//! clients and exits cleanly.
+//! each client has at most 64 KiB of output the kernel has not taken yet. A
+//! client whose output would exceed that is a slow reader and is dropped, so
+//! one stalled client never makes the server buffer without limit.
+//!
+//! SIGINT or SIGTERM tells the clients and exits cleanly.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -61,6 +63,11 @@ impl Client {
     fn send(&mut self, msg: &[u8]) -> Result<(), &'static str> {
         if self.output.len() - self.sent + msg.len() > MAX_OUTPUT {
             return Err("too slow: output limit reached");
+        }
+        if self.output.len() + msg.len() > MAX_OUTPUT {
+            // Reclaim what was sent, so the buffer itself stays bounded.
+            self.output.drain(..self.sent);
+            self.sent = 0;
         }
         self.output.extend_from_slice(msg);
         self.flush()
