@@ -72,11 +72,15 @@ fn two_clients_see_each_others_lines_but_not_their_own() {
     // The next line alice gets is bob's: her own was not sent back to her.
     assert_eq!(a.lines().next_line().as_deref(), Some("<bob> hi alice"));
 
+    // alice leaves with /quit, bob by closing his side.
+    a.say("/quit");
+    assert_eq!(a.lines().next_line().as_deref(), Some("* bye"));
+    assert_eq!(b.lines().next_line().as_deref(), Some("* alice left (quit)"));
     a.hang_up();
-    assert_eq!(b.lines().next_line().as_deref(), Some("* alice left (left)"));
     a.lines().expect_end();
     b.hang_up();
     b.lines().expect_end();
+    assert!(a.process.wait().success() && b.process.wait().success());
 }
 
 #[test]
