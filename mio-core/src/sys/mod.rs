@@ -43,6 +43,14 @@ pub(crate) mod unix_socket;
 
 pub(crate) use fd_traits::impl_fd_traits;
 
+/// `POLLRDHUP` (the peer closed its writing half) where poll(2) has it; 0
+/// elsewhere, where a half-close shows as readable with a read of 0 bytes.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(dead_code)] // read by the poll(2) backend only
+pub(crate) const POLLRDHUP: libc::c_short = libc::POLLRDHUP;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) const POLLRDHUP: libc::c_short = 0;
+
 pub(crate) use backend::{Events, IoSourceState, Selector};
 pub(crate) use waker::Waker;
 

@@ -106,7 +106,7 @@ mod tests {
             x ^= x >> 17;
             x ^= x << 5;
             let fd = (x % 200) as i32;
-            if model.contains_key(&fd) && x % 3 == 0 {
+            if model.contains_key(&fd) && x.is_multiple_of(3) {
                 assert_eq!(index.remove(fd), model.remove(&fd));
             } else if model.len() < 64 || model.contains_key(&fd) {
                 index.insert(fd, round);

@@ -1,13 +1,7 @@
 //! What a registration may still report, and its translation to poll(2) flags.
 
+use crate::sys::POLLRDHUP;
 use crate::{EventSet, PollOpt};
-
-/// `POLLRDHUP` (peer closed its writing half) where the OS has it; elsewhere a
-/// half-close shows up as readable with a read of 0 bytes.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const POLLRDHUP: libc::c_short = libc::POLLRDHUP;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-const POLLRDHUP: libc::c_short = 0;
 
 /// The interests of one registration that are currently armed.
 ///

@@ -189,7 +189,13 @@ impl Table {
     /// be reused. An entry deregistered or reregistered since the snapshot is
     /// skipped; poll(2) is level-triggered underneath, so if it is still ready
     /// the next poll reports it.
-    pub(super) fn apply(&mut self, snap_pos: usize, fd: RawFd, generation: u64, revents: libc::c_short) -> Option<IoEvent> {
+    pub(super) fn apply(
+        &mut self,
+        snap_pos: usize,
+        fd: RawFd,
+        generation: u64,
+        revents: libc::c_short,
+    ) -> Option<IoEvent> {
         let pos = self.locate(snap_pos, fd, generation)?;
         if revents & libc::POLLNVAL != 0 {
             self.remove_at(pos);
