@@ -10,6 +10,8 @@ use crate::{EventSet, Evented, Poll, PollOpt, Token};
 /// socket type gets `Evented` and checked registration for free.
 #[derive(Debug)]
 pub(crate) struct IoSource<T> {
+    /// Declared first, so it is dropped before `inner` closes the fd: the
+    /// poll(2) backend removes the fd from its table then.
     state: IoSourceState,
     inner: T,
 }
@@ -32,7 +34,8 @@ impl<T> IoSource<T> {
     }
 
     /// Unwraps. The caller must deregister first if it wants the fd to stay
-    /// quiet; closing the fd removes it from epoll.
+    /// quiet on every backend: closing the fd removes it from epoll, while
+    /// the poll(2) backend removes it here, as the state is dropped.
     pub(crate) fn into_inner(self) -> T {
         self.inner
     }

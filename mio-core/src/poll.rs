@@ -11,12 +11,33 @@ pub const DEFAULT_EVENTS_CAPACITY: usize = 1024;
 /// Default number of registrations a poll(2)-backed `Poll` can hold.
 pub const DEFAULT_REGISTRATIONS: usize = 16_384;
 
-/// Waits for readiness on registered sources: epoll on Linux.
+/// Waits for readiness on registered sources: epoll on Linux and Android,
+/// poll(2) on other Unix systems.
 ///
 /// `Poll` has no timers and no channel; [`EventLoop`](crate::EventLoop) adds
 /// both. All methods take `&self`, so a `Poll` may be shared (e.g. in an `Arc`)
 /// and sources registered from another thread while one thread blocks in
 /// [`poll`](Poll::poll).
+///
+/// # Backends
+///
+/// [`Poll::backend`] names the one compiled in. On Linux, `--cfg
+/// mio_force_poll` selects the portable one, which is how it is tested.
+///
+/// * **epoll**: registrations live in the kernel; a poll costs O(ready fds).
+/// * **poll(2)**: the registration table is allocated at construction for
+///   [`with_registrations`](Poll::with_registrations) sources (default
+///   16,384) and never grows; registering more is an `OutOfMemory` error. A
+///   poll costs O(registered fds), as poll(2) implies. poll(2) is
+///   level-triggered, so edge and oneshot are emulated: after an event, an
+///   edge registration stops reporting what it reported until an IO call on
+///   the source returns `WouldBlock` (this crate's sources watch their own IO
+///   for that) or it is reregistered; a oneshot one stops reporting anything
+///   until reregistered. So with edge triggering, read or write until
+///   `WouldBlock` before waiting again (which epoll needs too, strictly); a
+///   short read is not enough here. [`EventedFd`](crate::unix::EventedFd)'s
+///   IO is not seen, so an edge registration through it waits for
+///   `reregister` after each event.
 ///
 /// # Examples
 ///
@@ -40,11 +61,12 @@ pub struct Poll {
 }
 
 impl Poll {
-    /// Creates a `Poll` (one epoll instance, `O_CLOEXEC`).
+    /// Creates a `Poll` (one epoll instance, `O_CLOEXEC`; on the poll(2)
+    /// backend, a table for 16,384 registrations and a notify pipe).
     ///
     /// # Errors
     ///
-    /// The OS error of `epoll_create1` (e.g. `EMFILE`).
+    /// The OS error of `epoll_create1` or `pipe2` (e.g. `EMFILE`).
     pub fn new() -> io::Result<Poll> {
         Poll::with_registrations(DEFAULT_REGISTRATIONS)
     }
@@ -52,8 +74,10 @@ impl Poll {
     /// Creates a `Poll` that can hold at least `capacity` registrations.
     ///
     /// epoll has no limit of its own and ignores it; the portable poll(2)
-    /// backend preallocates its table to this size and fails `register` with
-    /// `OutOfMemory` beyond it.
+    /// backend preallocates its table to this size (about 100 bytes a
+    /// registration, 1.6 MB at the default) and fails `register` with
+    /// `OutOfMemory` beyond it. The event loop's own waker has a slot of its
+    /// own and does not count.
     ///
     /// # Errors
     ///
@@ -88,7 +112,12 @@ impl Poll {
     /// * `InvalidInput`: `token` is `Token(usize::MAX)`, which is reserved;
     /// * `AlreadyExists`: `io` is registered already, with this `Poll` or
     ///   another one;
-    /// * the OS error of `epoll_ctl` otherwise.
+    /// * `OutOfMemory` (poll(2) backend only): the registration table, sized
+    ///   by [`with_registrations`](Poll::with_registrations) or
+    ///   [`EventLoopConfig::registrations`](crate::EventLoopConfig::registrations),
+    ///   is full; deregistering or dropping a source makes room;
+    /// * the OS error of `epoll_ctl` (or of `fstat` on poll(2), e.g. `EBADF`)
+    ///   otherwise.
     pub fn register<E: Evented + ?Sized>(
         &self,
         io: &E,
@@ -132,7 +161,9 @@ impl Poll {
     /// events.
     ///
     /// A timeout is rounded up to whole milliseconds, so `poll` never returns
-    /// early because of rounding.
+    /// early because of rounding. On the poll(2) backend each call costs
+    /// O(registered fds), and only one thread polls at a time (a second one
+    /// waits for the first).
     ///
     /// # Errors
     ///

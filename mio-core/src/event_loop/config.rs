@@ -98,7 +98,9 @@ impl EventLoopConfig {
     }
 
     /// How many sources may be registered at once on the portable poll(2)
-    /// backend, whose table is preallocated (epoll ignores it). Default 16,384.
+    /// backend, whose table is preallocated (epoll ignores it); registering
+    /// more is an `OutOfMemory` error. The loop's own waker does not count.
+    /// Default 16,384.
     pub fn registrations(&mut self, capacity: usize) -> &mut Self {
         self.registrations = capacity;
         self

@@ -8,8 +8,13 @@
 //! * `Events`: a preallocated event buffer with `with_capacity`, `len`, `get(i)`,
 //!   `clear`.
 //! * `IoSourceState`: the per-socket registration state, which catches a source
-//!   registered with two selectors and wraps every IO call (`do_io`).
-//! * `Waker`: wakes a blocked `select` from another thread.
+//!   registered with two selectors and wraps every IO call (`do_io`); on
+//!   poll(2) it also re-arms an edge registration on `WouldBlock` and removes
+//!   the entry when the source is dropped (it holds a `Weak` of the
+//!   selector's table, taken at registration).
+//! * `Waker`: wakes a blocked `select` from another thread: `new`, `wake`,
+//!   `drain`, `as_raw_fd` (an eventfd, or a pipe with `--cfg
+//!   mio_force_waker_pipe` and where there is no eventfd).
 //! * socket helpers in `net` and `unix_socket`.
 //!
 //! The backend is chosen here, once, by `cfg`; no other file names an OS.

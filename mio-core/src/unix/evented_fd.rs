@@ -14,6 +14,14 @@ use crate::{EventSet, Evented, Poll, PollOpt, Token};
 /// registering one fd with two different `Poll`s cannot be detected. Prefer
 /// the socket types where they fit.
 ///
+/// On the portable poll(2) backend (see [`Poll`]), edge triggering is
+/// emulated by watching a source's IO for `WouldBlock`; the IO on a raw fd is
+/// not seen, so an edge registration made through `EventedFd` reports once
+/// and then waits for `reregister`. Use level triggering, or reregister after
+/// draining the fd. Deregister before closing the fd: a closed fd left
+/// registered is dropped from the table at the next poll (or when its number
+/// is registered again), never reported.
+///
 /// # Examples
 ///
 /// ```
