@@ -1,7 +1,7 @@
 //! The runtime of MIO (Metal IO): a non-blocking IO event loop over epoll
-//! (poll(2) on other Unix) with a timer wheel and a cross-thread channel built in, non-blocking sockets,
-//! and a state-machine layer. Users depend on the `mio` facade crate, which
-//! re-exports everything here.
+//! (poll(2) on other Unix) with a timer wheel and a cross-thread channel built
+//! in, non-blocking sockets, and a state-machine layer. Users depend on the
+//! `mio` facade crate, which re-exports everything here.
 //!
 //! Layers:
 //! * [`Poll`] / [`Events`]: the selector alone;
