@@ -9,6 +9,7 @@ use super::intent::IntentKind;
 use super::transport::{Held, Input, Output};
 use super::{Expectation, Intent, Limit, Protocol, Transport};
 use crate::machine::{Created, Machine, MachineError, Response, Scope};
+use crate::sys::EDGE_NEEDS_WOULD_BLOCK;
 use crate::{EventSet, PollOpt};
 
 /// How many callbacks in a row may leave input, output, expectation and
@@ -23,7 +24,9 @@ const POOL_EXHAUSTED: MachineError = MachineError::new(io::ErrorKind::OutOfMemor
 ///
 /// Reads happen when the socket is readable and there is room; a read
 /// shorter than the room means the socket is drained, so the stream does not
-/// read again until the next readiness event (one `read` per message). Output
+/// read again until the next readiness event (one `read` per message). On the
+/// portable poll(2) backend, whose emulated edge is re-armed only by
+/// `WouldBlock`, reads and writes go on until `WouldBlock` instead. Output
 /// is written eagerly after each callback; the socket's writable interest is
 /// armed only while output is pending. Buffers come from the loop's pool
 /// (see [`LoopConfig::buffers`](crate::machine::LoopConfig::buffers)) and go
@@ -167,7 +170,7 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
             held.end -= held.start;
             held.start = 0;
         }
-        let room = &mut buf[held.end as usize..];
+        let mut room = &mut buf[held.end as usize..];
         if room.is_empty() {
             return Ok(());
         }
@@ -177,6 +180,13 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
                     self.eof = true;
                     self.readable = false;
                     Ok(())
+                }
+                Ok(n) if n < room.len() && EDGE_NEEDS_WOULD_BLOCK => {
+                    // An emulated edge is re-armed only by `WouldBlock`, so a
+                    // short read does not prove the socket drained: read on.
+                    held.end += n as u32;
+                    room = &mut mem::take(&mut room)[n..];
+                    continue;
                 }
                 Ok(n) => {
                     held.end += n as u32;
@@ -199,6 +209,12 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
         let held = &mut self.output;
         loop {
             return match self.socket.write(&buf[held.start as usize..held.end as usize]) {
+                Ok(n) if n > 0 && held.start + (n as u32) < held.end && EDGE_NEEDS_WOULD_BLOCK => {
+                    // As in `read_once`: only `WouldBlock` re-arms an emulated
+                    // edge, so write on until it or the end of the output.
+                    held.start += n as u32;
+                    continue;
+                }
                 Ok(n) => {
                     held.start += n as u32;
                     if held.start == held.end {

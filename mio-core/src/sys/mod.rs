@@ -63,6 +63,12 @@ pub(crate) use waker::Waker;
 /// kernel caps it at `somaxconn`).
 pub(crate) const LISTEN_BACKLOG: libc::c_int = 1024;
 
+/// Whether an edge registration is re-armed only when the source's IO returns
+/// `WouldBlock` (or it is reregistered), as on poll(2), which emulates edge
+/// triggering. Then a short read or write does not prove the source drained,
+/// and code that stops early on one must read or write on to `WouldBlock`.
+pub(crate) const EDGE_NEEDS_WOULD_BLOCK: bool = backend::EDGE_NEEDS_WOULD_BLOCK;
+
 /// The name of the selector backend compiled in ("epoll" or "poll").
 pub(crate) const SELECTOR_NAME: &str = backend::NAME;
 /// The name of the waker compiled in ("eventfd" or "pipe").

@@ -21,3 +21,6 @@ pub(crate) use io_source_state::IoSourceState;
 pub(crate) use selector::Selector;
 
 pub(crate) const NAME: &str = "poll";
+
+/// Whether only `WouldBlock` re-arms an edge registration: edge is emulated: see the module docs.
+pub(crate) const EDGE_NEEDS_WOULD_BLOCK: bool = true;
