@@ -6,6 +6,8 @@
 //! `--cfg mio_force_poll` and with `--cfg mio_force_waker_pipe`); where the
 //! backends differ on purpose, the test says which and checks each.
 
+mod util;
+
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
@@ -29,20 +31,15 @@ fn poll_once(poll: &Poll, events: &mut Events, timeout: Duration) -> Vec<(Token,
     events.iter().map(|ev| (ev.token(), ev.kind())).collect()
 }
 
-/// Polls until an event for `token` arrives (or `LONG` passes) and returns its kind.
+/// Polls (bounded) until an event for `token` arrives; returns its kind.
 fn wait_for(poll: &Poll, events: &mut Events, token: Token) -> EventSet {
-    let deadline = Instant::now() + LONG;
-    while Instant::now() < deadline {
-        if let Some((_, kind)) = poll_once(poll, events, QUIET).into_iter().find(|(t, _)| *t == token) {
-            return kind;
-        }
-    }
-    panic!("no event for {token:?} within {LONG:?}");
+    util::expect_event(poll, events, token, EventSet::none())
 }
 
+/// One poll of `QUIET` reports nothing for `token`.
 fn assert_quiet(poll: &Poll, events: &mut Events, token: Token) {
-    let got = poll_once(poll, events, QUIET);
-    assert!(got.iter().all(|(t, _)| *t != token), "unexpected event for {token:?}: {got:?}");
+    let got = util::events_for(poll, events, token, QUIET);
+    assert!(got.is_empty(), "unexpected event for {token:?}: {got:?}");
 }
 
 /// Reads until `WouldBlock`; returns the bytes read.
