@@ -222,6 +222,14 @@ fn registrations_beyond_capacity_are_a_typed_error() {
 }
 
 #[test]
+fn an_absurd_capacity_is_an_error_not_a_panic() {
+    match Poll::with_registrations(usize::MAX) {
+        Ok(_) => assert!(!is_poll_backend(), "epoll ignores the capacity"),
+        Err(e) => assert_eq!(e.kind(), io::ErrorKind::InvalidInput),
+    }
+}
+
+#[test]
 fn the_loop_waker_does_not_use_a_registration() {
     let mut config = EventLoopConfig::new();
     config.registrations(2);

@@ -81,7 +81,9 @@ impl Poll {
     ///
     /// # Errors
     ///
-    /// As [`Poll::new`].
+    /// As [`Poll::new`]; on the poll(2) backend also `InvalidInput` for more
+    /// than 2^30 registrations and `OutOfMemory` if the table cannot be
+    /// allocated.
     pub fn with_registrations(capacity: usize) -> io::Result<Poll> {
         Ok(Poll { selector: sys::Selector::new(capacity)? })
     }

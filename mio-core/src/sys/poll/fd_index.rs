@@ -1,12 +1,15 @@
 //! A fixed-capacity map from a registered fd to its position in the table.
 
+use std::io;
+
+use super::table::preallocate;
+
 /// Maps fds to table positions with open addressing (linear probing,
 /// backward-shift deletion), so lookups are O(1) and nothing grows: the slot
 /// array is sized once, at twice the table's capacity or more, and a
 /// registration beyond the table's capacity is refused before it gets here.
 pub(super) struct FdIndex {
-    /// `(fd + 1, position)`; a key of 0 marks an empty slot, so the array can
-    /// start zeroed (the OS hands out zeroed pages lazily).
+    /// `(fd + 1, position)`; a key of 0 marks an empty slot.
     slots: Vec<(u32, u32)>,
     /// `slots.len() - 1`; the length is a power of two.
     mask: usize,
@@ -16,9 +19,15 @@ pub(super) struct FdIndex {
 
 impl FdIndex {
     /// Room for `capacity` fds, at a load factor of at most one half.
-    pub(super) fn with_capacity(capacity: usize) -> FdIndex {
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` if the array cannot be allocated.
+    pub(super) fn with_capacity(capacity: usize) -> io::Result<FdIndex> {
         let len = capacity.saturating_mul(2).max(8).next_power_of_two();
-        FdIndex { slots: vec![(0, 0); len], mask: len - 1, shift: 64 - len.trailing_zeros() }
+        let mut slots = preallocate(len)?;
+        slots.resize(len, (0, 0));
+        Ok(FdIndex { slots, mask: len - 1, shift: 64 - len.trailing_zeros() })
     }
 
     /// The position of `fd`, if it is in the index.
@@ -98,7 +107,7 @@ mod tests {
 
     #[test]
     fn matches_a_hash_map_under_churn() {
-        let mut index = FdIndex::with_capacity(64);
+        let mut index = FdIndex::with_capacity(64).unwrap();
         let mut model = HashMap::new();
         let mut x = 12345u32;
         for round in 0..20_000 {
@@ -123,7 +132,7 @@ mod tests {
 
     #[test]
     fn negative_fds_are_never_found() {
-        let index = FdIndex::with_capacity(4);
+        let index = FdIndex::with_capacity(4).unwrap();
         assert_eq!(index.get(-1), None);
     }
 }

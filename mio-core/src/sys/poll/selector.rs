@@ -7,10 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use super::table::{FileId, Table};
+use super::table::{preallocate, FileId, Table};
 use super::Events;
 use crate::sys::{pipe, syscall};
 use crate::{EventSet, PollOpt, Token};
+
+/// The largest registration capacity accepted (positions are kept in `u32`).
+const MAX_REGISTRATIONS: usize = 1 << 30;
 
 /// Source of unique selector ids (0 means "not registered").
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -61,16 +64,20 @@ struct Snapshot {
 impl Selector {
     /// Creates a selector for `capacity` registrations (plus the loop's
     /// waker), allocating all its tables now, and its notify pipe.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` above [`MAX_REGISTRATIONS`]; `OutOfMemory` if the
+    /// tables cannot be allocated; the OS error of `pipe2`.
     pub(crate) fn new(capacity: usize) -> io::Result<Selector> {
+        if capacity > MAX_REGISTRATIONS {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "more than 2^30 registrations asked for"));
+        }
         let (notify_read, notify_write) = pipe::new_pipe()?;
-        let table = Table::new(capacity, notify_read.as_raw_fd());
-        let entries = capacity.saturating_add(2);
-        let snapshot = Snapshot {
-            fds: Vec::with_capacity(entries),
-            generations: Vec::with_capacity(entries),
-            version: u64::MAX,
-            cursor: 0,
-        };
+        let table = Table::new(capacity, notify_read.as_raw_fd())?;
+        let entries = capacity + 2;
+        let snapshot =
+            Snapshot { fds: preallocate(entries)?, generations: preallocate(entries)?, version: u64::MAX, cursor: 0 };
         let shared = Shared {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             table: Mutex::new(table),

@@ -52,10 +52,14 @@ pub(super) struct Table {
 
 impl Table {
     /// A table for `capacity` registrations whose entry 0 polls `notify_fd`.
-    pub(super) fn new(capacity: usize, notify_fd: RawFd) -> Table {
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` if the arrays cannot be allocated.
+    pub(super) fn new(capacity: usize, notify_fd: RawFd) -> io::Result<Table> {
         let entries = capacity.saturating_add(2);
-        let mut fds = Vec::with_capacity(entries);
-        let mut slots = Vec::with_capacity(entries);
+        let mut fds = preallocate(entries)?;
+        let mut slots = preallocate(entries)?;
         fds.push(libc::pollfd { fd: notify_fd, events: libc::POLLIN, revents: 0 });
         slots.push(Slot {
             fd: notify_fd,
@@ -66,17 +70,17 @@ impl Table {
             file: FileId { dev: 0, ino: 0 },
             generation: 0,
         });
-        Table {
+        Ok(Table {
             fds,
             slots,
-            index: FdIndex::with_capacity(entries),
+            index: FdIndex::with_capacity(entries)?,
             capacity,
             reserved_used: false,
             next_generation: 1,
             version: 0,
             polling: false,
             notified: false,
-        }
+        })
     }
 
     /// The pollfd array (entry 0 is the notify pipe).
@@ -252,6 +256,14 @@ impl Table {
 /// The pollfd of a registration: a negative fd is skipped by poll(2).
 fn pollfd_of(fd: RawFd, armed: Armed) -> libc::pollfd {
     libc::pollfd { fd: if armed.polled() { fd } else { -1 }, events: armed.poll_events(), revents: 0 }
+}
+
+/// An empty vector with room for exactly `n` items, or `OutOfMemory`.
+pub(super) fn preallocate<T>(n: usize) -> io::Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "cannot allocate the poll(2) registration table"))?;
+    Ok(v)
 }
 
 fn not_registered() -> io::Error {
