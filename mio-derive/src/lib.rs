@@ -1,1 +1,108 @@
-//! `#[machine]`: generated token dispatch and checked state transitions for MIO.
+//! `#[machine]`: generated token dispatch and compile-time checked state
+//! transitions for MIO. Use it through the facade: `mio::machine`.
+//!
+//! The pipeline follows thiserror and serde: [`attr`] parses arguments,
+//! [`ast`] builds a typed view of the enum, [`valid`] checks one rule at a
+//! time (collecting every error in a [`ctxt::Ctxt`]), then
+//! [`expand_compose`] or [`expand_protocol`] generates code, or
+//! [`fallback`] re-emits the enum beside the errors. The macro never panics.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand_compose;
+mod expand_protocol;
+mod fallback;
+mod suggest;
+mod valid;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::Item;
+
+use crate::ast::{Input, Mode};
+use crate::ctxt::Ctxt;
+
+/// Generates a [`Machine`] (compose mode) or a `Protocol` (protocol mode)
+/// from an enum.
+///
+/// # Compose mode
+///
+/// On an enum whose variants each wrap one machine, `#[machine]` generates
+/// the seed enum (`<Enum>Seed`, one variant per machine variant holding that
+/// machine's seed), `impl Machine` dispatching every callback by `match`
+/// (including `spawn_error`), and `From<Inner>` for each wrapped type. The
+/// context is the first variant's unless `context = Type` is given; every
+/// variant must share it.
+///
+/// ```ignore
+/// #[mio::machine]
+/// enum Server {
+///     Listener(Accept<TcpListener, Conn>),
+///     Timer(Tick),
+/// }
+/// ```
+///
+/// Arguments: `context = Type`, `seed = Name`, `crate = path` (where the
+/// runtime is; default `::mio`).
+///
+/// # Protocol mode
+///
+/// `#[machine(protocol)]` on an enum whose variants are states, each marked
+/// `#[state(start, to(..))]`, `#[state(to(..))]` or `#[state(done)]`. See the
+/// `mio` crate's documentation of `machine` for the generated items.
+///
+/// [`Machine`]: https://docs.rs/mio
+#[proc_macro_attribute]
+pub fn machine(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand(args.into(), input.into()).into()
+}
+
+fn expand(args: proc_macro2::TokenStream, input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let mut cx = Ctxt::new();
+    let args = attr::parse_machine_args(&mut cx, args);
+    let item: Item = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(e) => {
+            let error = e.to_compile_error();
+            return quote!(#input #error);
+        }
+    };
+    let item_enum = match &item {
+        Item::Enum(item_enum) => item_enum,
+        other => {
+            not_an_enum(&mut cx, other);
+            let error = cx.finish().unwrap_or_else(|| syn::Error::new_spanned(other, "expected an enum"));
+            return fallback::item_with_errors(other, &error);
+        }
+    };
+    let input = Input::from_syn(&mut cx, item_enum, args);
+    valid::check(&mut cx, &input);
+    if let Some(error) = cx.finish() {
+        return fallback::enum_with_errors(&input, &error);
+    }
+    let item = fallback::strip_state_attrs(item_enum);
+    let generated = match &input.mode {
+        Mode::Compose(variants) => expand_compose::expand(&input, variants),
+        Mode::Protocol(states) => expand_protocol::expand(&input, states),
+    };
+    quote! {
+        #item
+        #generated
+    }
+}
+
+fn not_an_enum(cx: &mut Ctxt, item: &Item) {
+    const WHAT: &str = "`#[machine]` goes on an enum: its variants are the machines to compose, \
+                        or with `#[machine(protocol)]` the states of a protocol";
+    match item {
+        Item::Struct(s) => cx.error_spanned_by(s.struct_token, format!("{WHAT}, not on a struct")),
+        Item::Union(u) => cx.error_spanned_by(u.union_token, format!("{WHAT}, not on a union")),
+        Item::Fn(f) => cx.error_spanned_by(f.sig.fn_token, format!("{WHAT}, not on a function")),
+        Item::Trait(t) => cx.error_spanned_by(t.trait_token, format!("{WHAT}, not on a trait")),
+        Item::Impl(i) => cx.error_spanned_by(i.impl_token, format!("{WHAT}, not on an impl block")),
+        Item::Type(t) => cx.error_spanned_by(t.type_token, format!("{WHAT}, not on a type alias")),
+        Item::Mod(m) => cx.error_spanned_by(m.mod_token, format!("{WHAT}, not on a module")),
+        other => cx.error_spanned_by(other, WHAT),
+    }
+}

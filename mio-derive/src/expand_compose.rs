@@ -1,0 +1,252 @@
+//! Compose mode: `impl Machine` for an enum whose variants each wrap a
+//! machine, plus its seed enum and `From` impls.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Attribute, GenericParam, Ident, Type};
+
+use crate::ast::{Composed, Input};
+
+/// A well-formed variant: its name, wrapped type and `#[cfg]`s.
+struct Arm<'a> {
+    ident: &'a Ident,
+    ty: &'a Type,
+    cfgs: Vec<&'a Attribute>,
+}
+
+/// Generates everything but the enum itself. Malformed variants (only seen
+/// by the fallback after an error) are skipped, and the generated code stays
+/// well-typed, so the macro's own error is the only one shown.
+pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStream {
+    let item = input.item;
+    let krate = input.args.krate();
+    let name = &item.ident;
+    let seed = seed_name(input);
+    let arms: Vec<Arm<'_>> = variants
+        .iter()
+        .filter_map(|v| {
+            let cfgs = v.variant.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+            v.ty.map(|ty| Arm { ident: &v.variant.ident, ty, cfgs })
+        })
+        .collect();
+
+    let params = &item.generics.params;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    let user_preds = where_clause.map(|w| {
+        let p = &w.predicates;
+        quote!(#p,)
+    });
+
+    let machine = quote!(#krate::machine::Machine);
+    let context = match (&input.args.context, arms.first()) {
+        (Some((_, ty)), _) => quote!(#ty),
+        (None, Some(first)) => {
+            let ty = first.ty;
+            quote!(<#ty as #machine>::Context)
+        }
+        (None, None) => quote!(()),
+    };
+    // `V: Machine<Context = C>` for each variant, placed at the variant's
+    // type: a type that is no machine, or one with another context, is
+    // reported there and nowhere else (inside the impl the bound holds).
+    let machine_preds: Vec<TokenStream> = arms
+        .iter()
+        .enumerate()
+        .map(|(i, arm)| {
+            let ty = arm.ty;
+            let span = ty.span();
+            if i == 0 && input.args.context.is_none() {
+                quote_spanned!(span=> #ty: #machine,)
+            } else {
+                quote_spanned!(span=> #ty: #machine<Context = #context>,)
+            }
+        })
+        .collect();
+    let bound_only: Vec<TokenStream> = arms
+        .iter()
+        .map(|arm| {
+            let ty = arm.ty;
+            quote_spanned!(ty.span()=> #ty: #machine,)
+        })
+        .collect();
+
+    let seed_enum = seed_enum(&krate, input, &seed, &arms, &bound_only, user_preds.as_ref());
+
+    let idents: Vec<&Ident> = arms.iter().map(|a| a.ident).collect();
+    let tys: Vec<&Type> = arms.iter().map(|a| a.ty).collect();
+    let cfgs: Vec<TokenStream> = arms.iter().map(|a| cfg_tokens(&a.cfgs)).collect();
+    let skipped = (arms.len() < item.variants.len()).then(|| {
+        quote!(#[allow(unreachable_patterns)] _ => ::core::unreachable!(),)
+    });
+    let spawn_error_match = if item.variants.is_empty() {
+        quote!({
+            let _ = (scope, seed, kind);
+            match self {}
+        })
+    } else {
+        quote! {
+            match (self, seed) {
+                #( #cfgs (Self::#idents(inner), #seed::#idents(seed)) =>
+                    <#tys as #machine>::spawn_error(inner, scope, #krate::machine::SpawnError { seed, kind })
+                        .map(Self::#idents, #seed::#idents), )*
+                // A seed of another variant cannot come back to this one
+                // through the loop; drop it and keep the machine.
+                #[allow(unreachable_patterns)]
+                (this, _) => #krate::machine::Response::ok(this),
+            }
+        }
+    };
+
+    let scope = quote!(&mut #krate::machine::Scope<'_, <Self as #machine>::Context>);
+    let response = quote!(#krate::machine::Response<Self, <Self as #machine>::Seed>);
+    let forward = |method: &str| {
+        let method = format_ident!("{method}");
+        quote! {
+            fn #method(self, scope: #scope) -> #response {
+                match self {
+                    #( #cfgs Self::#idents(inner) =>
+                        <#tys as #machine>::#method(inner, scope).map(Self::#idents, #seed::#idents), )*
+                    #skipped
+                }
+            }
+        }
+    };
+    let spawned = forward("spawned");
+    let timeout = forward("timeout");
+    let wakeup = forward("wakeup");
+
+    let mut wrapped = std::collections::HashSet::new();
+    let from_impls = arms.iter().filter(|a| !is_type_param(a.ty, params.iter())).filter(|a| {
+        // One `From` per type: a duplicate was reported, and a second impl
+        // would only add a conflicting-impl error.
+        wrapped.insert(a.ty.to_token_stream().to_string())
+    });
+    let from_impls = from_impls.map(|arm| {
+        let (ident, ty) = (arm.ident, arm.ty);
+        let cfg = cfg_tokens(&arm.cfgs);
+        quote! {
+            #cfg
+            impl #impl_generics ::core::convert::From<#ty> for #name #ty_generics #where_clause {
+                fn from(machine: #ty) -> Self {
+                    Self::#ident(machine)
+                }
+            }
+        }
+    });
+
+    quote! {
+        #seed_enum
+
+        impl #impl_generics #machine for #name #ty_generics
+        where
+            #user_preds
+            #(#machine_preds)*
+        {
+            type Context = #context;
+            type Seed = #seed #ty_generics;
+
+            fn create(seed: <Self as #machine>::Seed, scope: #scope) -> #krate::machine::Created<Self> {
+                match seed {
+                    #( #cfgs #seed::#idents(seed) => <#tys as #machine>::create(seed, scope).map(Self::#idents), )*
+                }
+            }
+
+            fn ready(self, events: #krate::EventSet, scope: #scope) -> #response {
+                match self {
+                    #( #cfgs Self::#idents(inner) =>
+                        <#tys as #machine>::ready(inner, events, scope).map(Self::#idents, #seed::#idents), )*
+                    #skipped
+                }
+            }
+
+            #spawned
+
+            fn spawn_error(
+                self,
+                scope: #scope,
+                error: #krate::machine::SpawnError<<Self as #machine>::Seed>,
+            ) -> #response {
+                let #krate::machine::SpawnError { seed, kind } = error;
+                #spawn_error_match
+            }
+
+            #timeout
+            #wakeup
+        }
+
+        #(#from_impls)*
+    }
+}
+
+/// The seed enum's name: `seed = Name`, or `<Enum>Seed`.
+pub(crate) fn seed_name(input: &Input<'_>) -> Ident {
+    match &input.args.seed {
+        Some((_, ident)) => ident.clone(),
+        None => format_ident!("{}Seed", input.item.ident),
+    }
+}
+
+fn seed_enum(
+    krate: &syn::Path,
+    input: &Input<'_>,
+    seed: &Ident,
+    arms: &[Arm<'_>],
+    bounds: &[TokenStream],
+    user_preds: Option<&TokenStream>,
+) -> TokenStream {
+    let item = input.item;
+    let (name, vis) = (&item.ident, &item.vis);
+    let machine = quote!(#krate::machine::Machine);
+    let params = &item.generics.params;
+    let (impl_generics, ty_generics, _) = item.generics.split_for_impl();
+    let summary = format!("What [`{name}`] spawns: one variant per machine variant, holding that machine's seed.");
+    let variants = arms.iter().map(|arm| {
+        let (ident, ty) = (arm.ident, arm.ty);
+        let cfg = cfg_tokens(&arm.cfgs);
+        let doc = format!("A seed for [`{name}::{ident}`], created by its machine's `create`.");
+        quote!(#[doc = #doc] #cfg #ident(<#ty as #machine>::Seed),)
+    });
+    let debug_bounds = arms.iter().map(|arm| {
+        let ty = arm.ty;
+        quote!(<#ty as #machine>::Seed: ::core::fmt::Debug,)
+    });
+    let idents: Vec<&Ident> = arms.iter().map(|a| a.ident).collect();
+    let cfgs: Vec<TokenStream> = arms.iter().map(|a| cfg_tokens(&a.cfgs)).collect();
+    let names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
+    quote! {
+        #[doc = #summary]
+        #vis enum #seed <#params>
+        where
+            #user_preds
+            #(#bounds)*
+        {
+            #(#variants)*
+        }
+
+        impl #impl_generics ::core::fmt::Debug for #seed #ty_generics
+        where
+            #user_preds
+            #(#bounds)*
+            #(#debug_bounds)*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match *self {
+                    #( #cfgs #seed::#idents(ref seed) => f.debug_tuple(#names).field(seed).finish(), )*
+                }
+            }
+        }
+    }
+}
+
+fn cfg_tokens(cfgs: &[&Attribute]) -> TokenStream {
+    quote!(#(#cfgs)*)
+}
+
+/// Whether `ty` is one of the enum's own type parameters (no `From` impl:
+/// two such variants would overlap).
+fn is_type_param<'a>(ty: &Type, mut params: impl Iterator<Item = &'a GenericParam>) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(ident) = path.path.get_ident() else { return false };
+    path.qself.is_none() && params.any(|p| matches!(p, GenericParam::Type(t) if &t.ident == ident))
+}
