@@ -1,15 +1,359 @@
-//! Protocol mode: state types, checked transitions and `impl Protocol`.
+//! Protocol mode: one type per state in a generated module, an
+//! `After<State>` enum per running state whose `Enter` impls are exactly the
+//! declared transitions, a `Handlers` trait with one method per running
+//! state, and `impl Protocol` dispatching to it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Fields, Ident};
 
 use crate::ast::{Input, State};
 
-/// The full expansion (the stream layer is not wired in yet).
-pub(crate) fn expand(_input: &Input<'_>, _states: &[State<'_>]) -> TokenStream {
-    TokenStream::new()
+/// The full expansion of a valid protocol.
+pub(crate) fn expand(input: &Input<'_>, states: &[State<'_>]) -> TokenStream {
+    generate(input, states, false)
 }
 
-/// The expansion after an error.
-pub(crate) fn stub(_input: &Input<'_>, _states: &[State<'_>]) -> TokenStream {
-    TokenStream::new()
+/// The expansion after an error: the state module with every transition
+/// allowed (so handlers written against it cause no second error), and no
+/// `impl Protocol`.
+pub(crate) fn stub(input: &Input<'_>, states: &[State<'_>]) -> TokenStream {
+    if states.is_empty() || !input.item.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    generate(input, states, true)
+}
+
+fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream {
+    let item = input.item;
+    let krate = input.args.krate();
+    let name = &item.ident;
+    let vis = &item.vis;
+    let module = module_name(input);
+    let derives: Vec<_> = item.attrs.iter().filter(|a| a.path().is_ident("derive")).collect();
+    let stream = quote!(#krate::stream);
+    let enum_path = quote!(super::#name);
+    let state_of = |t: &Ident| states.iter().find(|s| s.ident() == t);
+    let Some(start) = states.iter().find(|s| s.attr.start.is_some()).or(states.first()) else {
+        return TokenStream::new();
+    };
+    let start_ident = start.ident();
+
+    let structs = states.iter().map(|s| state_struct(name, s, &derives));
+    let into_enum = states.iter().map(|s| {
+        let ident = s.ident();
+        let (pattern, value) = (shape(s, quote!(#ident)), shape(s, quote!(#enum_path::#ident)));
+        quote! {
+            impl ::core::convert::From<#ident> for #enum_path {
+                fn from(state: #ident) -> Self {
+                    let #pattern = state;
+                    #value
+                }
+            }
+        }
+    });
+
+    let mut items = Vec::new();
+    let mut handlers = Vec::new();
+    let mut arms = Vec::new();
+    for s in states {
+        let ident = s.ident();
+        let struct_pattern = shape(s, quote!(#ident));
+        let enum_value = shape(s, quote!(#enum_path::#ident));
+        if s.is_done() {
+            arms.push(quote!(#enum_path::#ident { .. } => #stream::Intent::done(),));
+            continue;
+        }
+        let after = format_ident!("After{}", ident);
+        let handler = format_ident!("on_{}", snake_case(&ident.to_string()));
+        // Live targets: the declared ones plus the state itself (a state may
+        // always stay where it is). In a stub, every state.
+        let mut live: Vec<(&Ident, Span)> = vec![(ident, ident.span())];
+        let mut finish: Vec<(&Ident, Span)> = Vec::new();
+        let targets: Vec<&Ident> =
+            if stub { states.iter().map(State::ident).collect() } else { s.targets().iter().collect() };
+        for t in targets {
+            let Some(target) = state_of(t) else { continue };
+            let list = if target.is_done() { &mut finish } else { &mut live };
+            if !list.iter().any(|(x, _)| *x == t) {
+                list.push((target.ident(), t.span()));
+            }
+        }
+        let doc = format!(
+            "The states [`{ident}`] may go to: [`{}`]. Made by `Next::of` in [`Handlers::{handler}`].",
+            live.iter().map(|(t, _)| t.to_string()).collect::<Vec<_>>().join("`], [`")
+        );
+        let variants = live.iter().map(|(t, _)| {
+            let vdoc = format!("Go to [`{t}`].");
+            quote!(#[doc = #vdoc] #t(#t),)
+        });
+        let enters = live.iter().map(|(t, span)| {
+            quote_spanned! {*span=>
+                impl #stream::Enter<#after> for #t {
+                    fn enter(self) -> #after {
+                        #after::#t(self)
+                    }
+                }
+            }
+        });
+        let finishes = finish.iter().map(|(t, span)| quote_spanned!(*span=> impl #stream::Finish<#after> for #t {}));
+        let from_arms = live.iter().filter_map(|(t, _)| {
+            let target = state_of(t)?;
+            let pattern = shape(target, quote!(#t));
+            let value = shape(target, quote!(#enum_path::#t));
+            Some(quote!(#after::#t(#pattern) => #value,))
+        });
+        items.push(quote! {
+            #[doc = #doc]
+            #(#derives)*
+            pub enum #after {
+                #(#variants)*
+            }
+
+            impl #stream::Successors for #after {}
+            #(#enters)*
+            #(#finishes)*
+
+            impl ::core::convert::From<#after> for #enum_path {
+                fn from(next: #after) -> Self {
+                    match next {
+                        #(#from_arms)*
+                    }
+                }
+            }
+        });
+        let hdoc = format!(
+            "Handles `event` in state [`{ident}`]; returns one of the states it may go to ([`{after}`]), or ends."
+        );
+        handlers.push(quote! {
+            #[doc = #hdoc]
+            fn #handler(
+                state: #ident,
+                event: #stream::Event,
+                transport: &mut #stream::Transport<'_, Self::Socket>,
+                scope: &mut #krate::machine::Scope<'_, Self::Context>,
+            ) -> #stream::Next<#after>;
+        });
+        arms.push(quote! {
+            #enum_value => H::#handler(#struct_pattern, event, transport, scope)
+                .into_intent()
+                .map(#enum_path::from),
+        });
+    }
+
+    let module_doc = format!(
+        "The states of [`{name}`] as types, the transitions each may take, and the [`Handlers`] to implement."
+    );
+    let trait_doc = format!(
+        "The handlers of [`{name}`]'s states: `create` enters the start state [`{start_ident}`], then one \
+         method per running state is called with each event and returns the next state."
+    );
+    let on_unimplemented = format!("`{{Self}}` has no state handlers: implement `{module}::Handlers` for it");
+
+    let protocol_impl = (!stub).then(|| protocol_impl(input, &module));
+
+    quote! {
+        #[doc = #module_doc]
+        #vis mod #module {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #(#structs)*
+            #(#items)*
+
+            impl #stream::Enter<#start_ident> for #start_ident {
+                fn enter(self) -> #start_ident {
+                    self
+                }
+            }
+
+            #(#into_enum)*
+
+            #[doc = #trait_doc]
+            #[diagnostic::on_unimplemented(message = #on_unimplemented)]
+            pub trait Handlers: Sized {
+                /// The loop's context.
+                type Context;
+                /// The stream socket.
+                type Socket: ::std::io::Read + ::std::io::Write + #krate::Evented;
+
+                /// A connection starts: enter the start state.
+                fn create(
+                    transport: &mut #stream::Transport<'_, Self::Socket>,
+                    scope: &mut #krate::machine::Scope<'_, Self::Context>,
+                ) -> #stream::Next<#start_ident>;
+
+                #(#handlers)*
+
+                /// Reading or writing failed in `state`; the connection is
+                /// closed after this call. Default: nothing.
+                fn error(state: Self, error: #krate::machine::MachineError, scope: &mut #krate::machine::Scope<'_, Self::Context>) {
+                    let _ = (state, error, scope);
+                }
+            }
+
+            /// Calls the current state's handler.
+            pub(super) fn dispatch<H: Handlers>(
+                state: #enum_path,
+                event: #stream::Event,
+                transport: &mut #stream::Transport<'_, H::Socket>,
+                scope: &mut #krate::machine::Scope<'_, H::Context>,
+            ) -> #stream::Intent<#enum_path> {
+                match state {
+                    #(#arms)*
+                }
+            }
+        }
+
+        #protocol_impl
+    }
+}
+
+fn protocol_impl(input: &Input<'_>, module: &Ident) -> TokenStream {
+    let krate = input.args.krate();
+    let name = &input.item.ident;
+    let stream = quote!(#krate::stream);
+    let handlers = quote!(#module::Handlers);
+    let bound = quote_spanned!(name.span()=> #name: #handlers);
+    let transport = quote!(&mut #stream::Transport<'_, <Self as #stream::Protocol>::Socket>);
+    let scope = quote!(&mut #krate::machine::Scope<'_, <Self as #stream::Protocol>::Context>);
+    let intent = quote!(#stream::Intent<Self>);
+    let event = |method: &str, event: TokenStream, extra: TokenStream| {
+        let method = format_ident!("{method}");
+        quote! {
+            fn #method(self, transport: #transport, #extra scope: #scope) -> #intent {
+                #module::dispatch::<Self>(self, #stream::Event::#event, transport, scope)
+            }
+        }
+    };
+    let bytes_read = event("bytes_read", quote!(BytesRead(end)), quote!(end: usize,));
+    let bytes_flushed = event("bytes_flushed", quote!(Flushed), quote!());
+    let timeout = event("timeout", quote!(Timeout), quote!());
+    let wakeup = event("wakeup", quote!(Wakeup), quote!());
+    let end_of_stream = event("end_of_stream", quote!(EndOfStream), quote!());
+    let limit_exceeded = event("limit_exceeded", quote!(LimitExceeded(limit)), quote!(limit: #stream::Limit,));
+    quote! {
+        impl #stream::Protocol for #name
+        where
+            #bound
+        {
+            type Context = <Self as #handlers>::Context;
+            type Socket = <Self as #handlers>::Socket;
+
+            fn create(transport: #transport, scope: #scope) -> #intent {
+                <Self as #handlers>::create(transport, scope).into_intent().map(Self::from)
+            }
+
+            #bytes_read
+            #bytes_flushed
+            #timeout
+            #wakeup
+            #end_of_stream
+            #limit_exceeded
+
+            fn error(self, error: #krate::machine::MachineError, scope: #scope) {
+                <Self as #handlers>::error(self, error, scope)
+            }
+        }
+    }
+}
+
+/// The state's own struct, with the variant's fields made public.
+fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> TokenStream {
+    let ident = s.ident();
+    let docs = s.variant.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let kind = if s.is_done() { "A `done` state" } else { "A state" };
+    let summary = format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type.");
+    let body = match &s.variant.fields {
+        Fields::Unit => quote!(;),
+        Fields::Named(named) => {
+            let fields = named.named.iter().map(|f| {
+                let (fdocs, fname, ty) = (f.attrs.iter().filter(|a| a.path().is_ident("doc")), &f.ident, &f.ty);
+                quote!(#(#fdocs)* pub #fname: #ty,)
+            });
+            quote!({ #(#fields)* })
+        }
+        Fields::Unnamed(unnamed) => {
+            let fields = unnamed.unnamed.iter().map(|f| {
+                let ty = &f.ty;
+                quote!(pub #ty)
+            });
+            quote!(( #(#fields),* );)
+        }
+    };
+    quote! {
+        #[doc = #summary]
+        #(#docs)*
+        #(#derives)*
+        pub struct #ident #body
+    }
+}
+
+/// `path`, `path { a, b }` or `path(__0, __1)`: a pattern binding the
+/// state's fields, or the expression rebuilding them.
+fn shape(s: &State<'_>, path: TokenStream) -> TokenStream {
+    match &s.variant.fields {
+        Fields::Unit => path,
+        Fields::Named(named) => {
+            let names = named.named.iter().map(|f| &f.ident);
+            quote!(#path { #(#names),* })
+        }
+        Fields::Unnamed(unnamed) => {
+            let names = (0..unnamed.unnamed.len()).map(|i| format_ident!("__{}", i));
+            quote!(#path ( #(#names),* ))
+        }
+    }
+}
+
+/// `module = name`, or the enum's name in snake case.
+fn module_name(input: &Input<'_>) -> Ident {
+    if let Some((_, ident)) = &input.args.module {
+        return ident.clone();
+    }
+    let snake = snake_case(&input.item.ident.to_string());
+    let span = input.item.ident.span();
+    match snake.as_str() {
+        "self" | "super" | "crate" | "_" => format_ident!("{}_states", snake, span = span),
+        _ if syn::parse_str::<Ident>(&snake).is_err() => Ident::new_raw(&snake, span),
+        _ => Ident::new(&snake, span),
+    }
+}
+
+/// `HttpServer` -> `http_server`, `HTTPServer` -> `http_server`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1);
+            let boundary = match prev {
+                Some(p) if p == '_' => false,
+                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
+                _ => false,
+            };
+            if boundary {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snake_case;
+
+    #[test]
+    fn snake() {
+        assert_eq!(snake_case("Http"), "http");
+        assert_eq!(snake_case("HttpServer"), "http_server");
+        assert_eq!(snake_case("HTTPServer"), "http_server");
+        assert_eq!(snake_case("ReadBody2"), "read_body2");
+        assert_eq!(snake_case("Resp2Go"), "resp2_go");
+    }
 }

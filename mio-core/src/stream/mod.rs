@@ -15,12 +15,14 @@
 
 mod buffer_pool;
 mod intent;
+mod next;
 mod protocol;
 mod stream_machine;
 mod transport;
 
 pub(crate) use buffer_pool::BufferPool;
 pub use intent::{Expectation, Intent, IntentBuilder};
+pub use next::{Enter, Event, Finish, Next, NextBuilder, Successors};
 pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
 pub use transport::{BufferFull, Input, Output, Transport};
