@@ -13,6 +13,8 @@
 
 mod bitset;
 pub mod channel;
+#[doc(hidden)]
+pub mod __private;
 mod event_loop;
 mod event_set;
 mod evented;

@@ -73,9 +73,9 @@ fn parse_machine_arg(cx: &mut Ctxt, args: &mut Args, input: ParseStream<'_>) {
     let name = key.to_string();
     match name.as_str() {
         "protocol" => {
-            if input.peek(Token![=]) {
-                cx.error_at(input.span(), "`protocol` takes no value");
-                skip_to_comma(input);
+            if !input.is_empty() && !input.peek(Token![,]) {
+                let value = skip_to_comma(input);
+                cx.error_spanned_by(value, "`protocol` takes no value: write `#[machine(protocol)]`");
             }
             set_once(cx, &mut args.protocol, key.clone(), key);
         }
@@ -90,7 +90,7 @@ fn parse_machine_arg(cx: &mut Ctxt, args: &mut Args, input: ParseStream<'_>) {
             }
         }
         "crate" => {
-            if let Some(path) = value(cx, &key, input, "a path, like `crate = ::mio`", Path::parse_mod_style) {
+            if let Some(path) = value(cx, &key, input, "a path, like `crate = ::mio` (no quotes)", Path::parse_mod_style) {
                 set_once(cx, &mut args.krate, key.clone(), (key, path));
             }
         }
@@ -139,7 +139,7 @@ fn value<T>(
             if bad.is_empty() {
                 cx.error_at(start, format!("expected {expected} after `{key} =`"));
             } else {
-                cx.error_spanned_by(bad, format!("expected {expected} as the value of `{key}`"));
+                cx.error_spanned_by(bad, format!("the value of `{key}` must be {expected}"));
             }
             None
         }

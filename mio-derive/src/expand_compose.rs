@@ -47,19 +47,44 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
         }
         (None, None) => quote!(()),
     };
-    // `V: Machine<Context = C>` for each variant, placed at the variant's
-    // type: a type that is no machine, or one with another context, is
-    // reported there and nowhere else (inside the impl the bound holds).
+    // Each variant's type must be a machine with the composed context, and
+    // both checks must be reported at that type. `V: Machine` is a bound of
+    // the impl, placed at the type (inside the impl it then holds, so a
+    // non-machine causes no second error). The context check depends on the
+    // type: a generic one needs the bound `V: Machine<Context = C>`; a
+    // concrete one gets the check at each use of its scope instead
+    // (`__private::context`, placed at the type), because concrete
+    // projection bounds in an impl's where clause make nested composed
+    // enums overflow the trait solver.
+    let inferred = input.args.context.is_none();
+    let generic: Vec<bool> = arms.iter().map(|a| mentions_params(a.ty, &item.generics)).collect();
     let machine_preds: Vec<TokenStream> = arms
         .iter()
+        .zip(&generic)
         .enumerate()
-        .map(|(i, arm)| {
+        .map(|(i, (arm, &generic))| {
             let ty = arm.ty;
             let span = ty.span();
-            if i == 0 && input.args.context.is_none() {
+            let machine = respan(&machine, span);
+            if !generic || (i == 0 && inferred) {
                 quote_spanned!(span=> #ty: #machine,)
             } else {
                 quote_spanned!(span=> #ty: #machine<Context = #context>,)
+            }
+        })
+        .collect();
+    let scopes: Vec<TokenStream> = arms
+        .iter()
+        .zip(&generic)
+        .enumerate()
+        .map(|(i, (arm, &generic))| {
+            let ty = arm.ty;
+            if generic || (i == 0 && inferred) {
+                quote!(scope)
+            } else {
+                let krate = respan(&krate, ty.span());
+                let context = respan(&context, ty.span());
+                quote_spanned!(ty.span()=> #krate::__private::context::<#context, #ty>(scope))
             }
         })
         .collect();
@@ -67,6 +92,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
         .iter()
         .map(|arm| {
             let ty = arm.ty;
+            let machine = respan(&machine, ty.span());
             quote_spanned!(ty.span()=> #ty: #machine,)
         })
         .collect();
@@ -88,7 +114,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
         quote! {
             match (self, seed) {
                 #( #cfgs (Self::#idents(inner), #seed::#idents(seed)) =>
-                    <#tys as #machine>::spawn_error(inner, scope, #krate::machine::SpawnError { seed, kind })
+                    <#tys as #machine>::spawn_error(inner, #scopes, #krate::machine::SpawnError { seed, kind })
                         .map(Self::#idents, #seed::#idents), )*
                 // A seed of another variant cannot come back to this one
                 // through the loop; drop it and keep the machine.
@@ -106,7 +132,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             fn #method(self, scope: #scope) -> #response {
                 match self {
                     #( #cfgs Self::#idents(inner) =>
-                        <#tys as #machine>::#method(inner, scope).map(Self::#idents, #seed::#idents), )*
+                        <#tys as #machine>::#method(inner, #scopes).map(Self::#idents, #seed::#idents), )*
                     #skipped
                 }
             }
@@ -148,14 +174,14 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
 
             fn create(seed: <Self as #machine>::Seed, scope: #scope) -> #krate::machine::Created<Self> {
                 match seed {
-                    #( #cfgs #seed::#idents(seed) => <#tys as #machine>::create(seed, scope).map(Self::#idents), )*
+                    #( #cfgs #seed::#idents(seed) => <#tys as #machine>::create(seed, #scopes).map(Self::#idents), )*
                 }
             }
 
             fn ready(self, events: #krate::EventSet, scope: #scope) -> #response {
                 match self {
                     #( #cfgs Self::#idents(inner) =>
-                        <#tys as #machine>::ready(inner, events, scope).map(Self::#idents, #seed::#idents), )*
+                        <#tys as #machine>::ready(inner, events, #scopes).map(Self::#idents, #seed::#idents), )*
                     #skipped
                 }
             }
@@ -246,4 +272,45 @@ fn is_type_param<'a>(ty: &Type, mut params: impl Iterator<Item = &'a GenericPara
     let Type::Path(path) = ty else { return false };
     let Some(ident) = path.path.get_ident() else { return false };
     path.qself.is_none() && params.any(|p| matches!(p, GenericParam::Type(t) if &t.ident == ident))
+}
+
+/// Whether `ty` mentions one of the enum's generic parameters (then bounds
+/// on it are real bounds, not checks of a concrete type).
+fn mentions_params(ty: &Type, generics: &syn::Generics) -> bool {
+    let names: Vec<String> = generics
+        .params
+        .iter()
+        .map(|p| match p {
+            GenericParam::Type(t) => t.ident.to_string(),
+            GenericParam::Const(c) => c.ident.to_string(),
+            GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
+        })
+        .collect();
+    fn walk(tokens: TokenStream, names: &[String]) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => names.iter().any(|n| i == n),
+            proc_macro2::TokenTree::Group(g) => walk(g.stream(), names),
+            _ => false,
+        })
+    }
+    !names.is_empty() && walk(ty.to_token_stream(), &names)
+}
+
+/// `tokens` with every span set to `span`, so generated code that fails to
+/// type-check is reported at the user's token.
+pub(crate) fn respan(tokens: &impl ToTokens, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .to_token_stream()
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(&g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }

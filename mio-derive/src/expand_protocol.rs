@@ -1,5 +1,5 @@
 //! Protocol mode: one type per state in a generated module, an
-//! `After<State>` enum per running state whose `Enter` impls are exactly the
+//! `After<State>` enum per running state whose `GoesTo` impls are exactly the
 //! declared transitions, a `Handlers` trait with one method per running
 //! state, and `impl Protocol` dispatching to it.
 
@@ -64,7 +64,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
             arms.push(quote!(#enum_path::#ident { .. } => #stream::Intent::done(),));
             continue;
         }
-        let after = format_ident!("After{}", ident);
+        let after = format_ident!("After{}", ident, span = ident.span());
         let handler = format_ident!("on_{}", snake_case(&ident.to_string()));
         // Live targets: the declared ones plus the state itself (a state may
         // always stay where it is). In a stub, every state.
@@ -89,21 +89,22 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
         });
         let enters = live.iter().map(|(t, span)| {
             quote_spanned! {*span=>
-                impl #stream::Enter<#after> for #t {
-                    fn enter(self) -> #after {
-                        #after::#t(self)
+                impl #stream::GoesTo<#t> for #after {
+                    fn enter(state: #t) -> Self {
+                        #after::#t(state)
                     }
                 }
             }
         });
-        let finishes = finish.iter().map(|(t, span)| quote_spanned!(*span=> impl #stream::Finish<#after> for #t {}));
+        let finishes = finish.iter().map(|(t, span)| quote_spanned!(*span=> impl #stream::EndsIn<#t> for #after {}));
         let from_arms = live.iter().filter_map(|(t, _)| {
             let target = state_of(t)?;
             let pattern = shape(target, quote!(#t));
             let value = shape(target, quote!(#enum_path::#t));
             Some(quote!(#after::#t(#pattern) => #value,))
         });
-        items.push(quote! {
+        let doc = syn::LitStr::new(&doc, ident.span());
+        items.push(quote_spanned! {ident.span()=>
             #[doc = #doc]
             #(#derives)*
             pub enum #after {
@@ -161,9 +162,9 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
             #(#structs)*
             #(#items)*
 
-            impl #stream::Enter<#start_ident> for #start_ident {
-                fn enter(self) -> #start_ident {
-                    self
+            impl #stream::GoesTo<#start_ident> for #start_ident {
+                fn enter(state: #start_ident) -> Self {
+                    state
                 }
             }
 
@@ -214,7 +215,7 @@ fn protocol_impl(input: &Input<'_>, module: &Ident) -> TokenStream {
     let name = &input.item.ident;
     let stream = quote!(#krate::stream);
     let handlers = quote!(#module::Handlers);
-    let bound = quote_spanned!(name.span()=> #name: #handlers);
+    let bound = crate::expand_compose::respan(&quote!(#name: #handlers), name.span());
     let transport = quote!(&mut #stream::Transport<'_, <Self as #stream::Protocol>::Socket>);
     let scope = quote!(&mut #krate::machine::Scope<'_, <Self as #stream::Protocol>::Context>);
     let intent = quote!(#stream::Intent<Self>);
@@ -263,7 +264,7 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
     let ident = s.ident();
     let docs = s.variant.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let kind = if s.is_done() { "A `done` state" } else { "A state" };
-    let summary = format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type.");
+    let summary = syn::LitStr::new(&format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type."), ident.span());
     let body = match &s.variant.fields {
         Fields::Unit => quote!(;),
         Fields::Named(named) => {
@@ -281,7 +282,9 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
             quote!(( #(#fields),* );)
         }
     };
-    quote! {
+    // Placed at the variant, so rustc's notes about the state type point
+    // there.
+    quote_spanned! {ident.span()=>
         #[doc = #summary]
         #(#docs)*
         #(#derives)*

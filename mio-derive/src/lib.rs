@@ -93,16 +93,20 @@ fn expand(args: proc_macro2::TokenStream, input: proc_macro2::TokenStream) -> pr
 }
 
 fn not_an_enum(cx: &mut Ctxt, item: &Item) {
-    const WHAT: &str = "`#[machine]` goes on an enum: its variants are the machines to compose, \
-                        or with `#[machine(protocol)]` the states of a protocol";
+    let message = |what: &str| {
+        format!(
+            "`#[machine]` goes on an enum, not on {what}: an enum whose variants each wrap a machine, \
+             or with `#[machine(protocol)]` an enum whose variants are the states of a protocol"
+        )
+    };
     match item {
-        Item::Struct(s) => cx.error_spanned_by(s.struct_token, format!("{WHAT}, not on a struct")),
-        Item::Union(u) => cx.error_spanned_by(u.union_token, format!("{WHAT}, not on a union")),
-        Item::Fn(f) => cx.error_spanned_by(f.sig.fn_token, format!("{WHAT}, not on a function")),
-        Item::Trait(t) => cx.error_spanned_by(t.trait_token, format!("{WHAT}, not on a trait")),
-        Item::Impl(i) => cx.error_spanned_by(i.impl_token, format!("{WHAT}, not on an impl block")),
-        Item::Type(t) => cx.error_spanned_by(t.type_token, format!("{WHAT}, not on a type alias")),
-        Item::Mod(m) => cx.error_spanned_by(m.mod_token, format!("{WHAT}, not on a module")),
-        other => cx.error_spanned_by(other, WHAT),
+        Item::Struct(s) => cx.error_spanned_by(s.struct_token, message("a struct")),
+        Item::Union(u) => cx.error_spanned_by(u.union_token, message("a union")),
+        Item::Fn(f) => cx.error_spanned_by(f.sig.fn_token, message("a function")),
+        Item::Trait(t) => cx.error_spanned_by(t.trait_token, message("a trait")),
+        Item::Impl(i) => cx.error_spanned_by(i.impl_token, message("an impl block")),
+        Item::Type(t) => cx.error_spanned_by(t.type_token, message("a type alias")),
+        Item::Mod(m) => cx.error_spanned_by(m.mod_token, message("a module")),
+        other => cx.error_spanned_by(other, message("this item")),
     }
 }

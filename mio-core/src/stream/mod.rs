@@ -22,7 +22,7 @@ mod transport;
 
 pub(crate) use buffer_pool::BufferPool;
 pub use intent::{Expectation, Intent, IntentBuilder};
-pub use next::{Enter, Event, Finish, Next, NextBuilder, Successors};
+pub use next::{EndsIn, Event, GoesTo, Next, NextBuilder, Successors};
 pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
 pub use transport::{BufferFull, Input, Output, Transport};

@@ -27,29 +27,33 @@ pub enum Event {
     LimitExceeded(Limit),
 }
 
-/// A state type that a state may go to: implemented by `#[machine(protocol)]`
-/// for each target `T` of `#[state(to(T, ..))]`, with `A` the source state's
-/// generated `After<State>` enum (and for the start state with `A` itself,
-/// for `create`). It is what makes an undeclared transition fail to compile.
+/// `A: GoesTo<S>`: a state whose next states are `A` (its generated
+/// `After<State>` enum) may go to the running state `S`. Implemented by
+/// `#[machine(protocol)]` for each running target of `#[state(to(..))]` and
+/// for the state itself (staying is always allowed), and for the start state
+/// with `A = S` (what `create` enters). It is what makes an undeclared
+/// transition fail to compile.
 #[diagnostic::on_unimplemented(
-    message = "undeclared transition: this state may not go to `{Self}`",
-    label = "`{Self}` is not listed in this state's `#[state(to(..))]`",
-    note = "the states it may go to are the variants of `{A}`; add `{Self}` to its `to(..)` to allow it",
+    message = "undeclared transition: this state may not go to `{S}`",
+    label = "`{S}` is not listed in this state's `#[state(to(..))]`",
+    note = "`{Self}` lists the states this one may go to; add `{S}` to its `to(..)` to allow it",
     note = "a `done` state is entered with `Next::finish(state)`, not `Next::of`"
 )]
-pub trait Enter<A> {
-    /// Wraps the state as one of `A`'s variants.
-    fn enter(self) -> A;
+pub trait GoesTo<S> {
+    /// Wraps `state` as one of the variants of `Self`.
+    fn enter(state: S) -> Self;
 }
 
-/// A `done` state that a state may go to, ending the connection:
-/// implemented by `#[machine(protocol)]` for each `done` target of a state.
+/// `A: EndsIn<S>`: a state whose next states are `A` (its generated
+/// `After<State>` enum) may end in the `done` state `S`. Implemented by
+/// `#[machine(protocol)]` for each `done` target of `#[state(to(..))]`.
 #[diagnostic::on_unimplemented(
-    message = "undeclared transition: this state may not finish in `{Self}`",
-    label = "`{Self}` is not a `done` state listed in this state's `#[state(to(..))]`",
-    note = "`Next::finish` takes a `done` state that this state's `to(..)` lists; `Next::of` enters a live one"
+    message = "undeclared transition: this state may not end in `{S}`",
+    label = "`{S}` is not a `done` state listed in this state's `#[state(to(..))]`",
+    note = "`{Self}` lists the states this one may go to; add `{S}` to its `to(..)` to allow it",
+    note = "`Next::finish` takes a `done` state; `Next::of` enters a running one"
 )]
-pub trait Finish<A> {}
+pub trait EndsIn<S> {}
 
 /// The generated `After<State>` enums: the next states of a running state,
 /// which (unlike `create`) may also end the connection.
@@ -81,8 +85,11 @@ pub struct Next<A>(Intent<A>);
 impl<A> Next<A> {
     /// Goes to `state`, which must be a declared target of the current state
     /// (or the current state itself); finish with an expectation.
-    pub fn of<S: Enter<A>>(state: S) -> NextBuilder<A> {
-        NextBuilder(Intent::of(state.enter()))
+    pub fn of<S>(state: S) -> NextBuilder<A>
+    where
+        A: GoesTo<S>,
+    {
+        NextBuilder(Intent::of(A::enter(state)))
     }
 
     /// Closes the connection because of `error`, reported to the loop's
@@ -101,7 +108,10 @@ impl<A: Successors> Next<A> {
     /// Ends the connection in the `done` state `state`, which must be a
     /// declared target of the current state. Pending output gets one last
     /// write; to be sure it is all written, expect a flush first.
-    pub fn finish<S: Finish<A>>(state: S) -> Next<A> {
+    pub fn finish<S>(state: S) -> Next<A>
+    where
+        A: EndsIn<S>,
+    {
         drop(state);
         Next(Intent::done())
     }

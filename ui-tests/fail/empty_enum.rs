@@ -1,0 +1,4 @@
+#[mio::machine]
+enum Server {}
+
+fn main() {}

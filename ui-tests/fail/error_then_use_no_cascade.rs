@@ -1,0 +1,29 @@
+use mio::machine::{Created, Machine, Response, Scope};
+use mio::EventSet;
+
+struct Leaf;
+
+impl Machine for Leaf {
+    type Context = ();
+    type Seed = ();
+    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
+        Created::ok(Leaf)
+    }
+    fn ready(self, _: EventSet, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+}
+
+#[mio::machine(sed = Seeds)]
+enum Server {
+    Leaf(Leaf),
+}
+
+fn later(config: &mio::machine::LoopConfig) {
+    let l = mio::machine::Loop::<Server>::new(config).unwrap();
+    let _ = (l, Server::from(Leaf), ServerSeed::Leaf(()));
+}
+fn main() {}

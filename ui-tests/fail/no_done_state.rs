@@ -1,0 +1,9 @@
+#[mio::machine(protocol)]
+enum Ping {
+    #[state(start, to(Pong))]
+    Wait,
+    #[state(to(Wait))]
+    Pong,
+}
+
+fn main() {}

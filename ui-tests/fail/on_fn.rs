@@ -1,0 +1,4 @@
+#[mio::machine]
+fn server() {}
+
+fn main() {}

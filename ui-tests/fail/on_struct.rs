@@ -1,0 +1,6 @@
+#[mio::machine]
+struct Server {
+    port: u16,
+}
+
+fn main() {}

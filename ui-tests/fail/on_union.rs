@@ -1,0 +1,7 @@
+#[mio::machine]
+union Bits {
+    a: u32,
+    b: f32,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[mio::machine(protocol)]
+enum Ping {
+    #[state(start, done)]
+    Wait,
+}
+
+fn main() {}

@@ -1,0 +1,41 @@
+use std::marker::PhantomData;
+
+use mio::machine::{Created, Machine, Response, Scope};
+use mio::EventSet;
+
+struct Gen<C, const N: u8>(PhantomData<C>);
+
+impl<C, const N: u8> Machine for Gen<C, N> {
+    type Context = C;
+    type Seed = ();
+    fn create(_: (), _: &mut Scope<'_, C>) -> Created<Self> {
+        Created::ok(Gen(PhantomData))
+    }
+    fn ready(self, _: EventSet, _: &mut Scope<'_, C>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+    fn timeout(self, _: &mut Scope<'_, C>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+}
+
+/// The context is inferred from the first variant.
+#[mio::machine]
+enum Inferred<C> {
+    A(Gen<C, 0>),
+    B(Gen<C, 1>),
+}
+
+/// The context is given.
+#[mio::machine(context = C)]
+enum Given<C: Default> {
+    A(Gen<C, 0>),
+    B(Gen<C, 1>),
+}
+
+fn main() {
+    fn machine<M: Machine<Context = u8>>() {}
+    machine::<Inferred<u8>>();
+    machine::<Given<u8>>();
+    let _: Inferred<String> = Gen::<String, 1>(PhantomData).into();
+}
