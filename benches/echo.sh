@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 PEERS=${PEERS:-../shared/peers}
 [[ -d "$PEERS" ]] || { echo "peers not found at $PEERS (set PEERS=...)" >&2; exit 1; }
 
-cargo build --release --example echo --example echo_handler
-servers="echo-ours=$PWD/target/release/examples/echo {addr};echo-ours-handler=$PWD/target/release/examples/echo_handler {addr}"
+cargo build --release --example echo --example echo_hand --example echo_handler
+servers="echo-ours=$PWD/target/release/examples/echo {addr};echo-ours-hand=$PWD/target/release/examples/echo_hand {addr};echo-ours-handler=$PWD/target/release/examples/echo_handler {addr}"
 if [[ "${POLL:-0}" == 1 ]]; then
     RUSTFLAGS="--cfg mio_force_poll" CARGO_TARGET_DIR=target/force-poll cargo build --release --example echo
     servers="$servers;echo-ours-poll=$PWD/target/force-poll/release/examples/echo {addr}"

@@ -1,5 +1,6 @@
 //! A TCP echo server on the machine layer: an `Accept` machine spawns one
-//! `Stream<Echo>` per connection; `Echo` is a four-callback protocol.
+//! `Stream<Echo>` per connection; `Echo` is a four-callback protocol, and
+//! `#[machine]` composes the listener with a signal watcher.
 //!
 //! ```text
 //! cargo run --release --example echo [ADDR]     # default 127.0.0.1:7000
@@ -13,7 +14,7 @@
 
 use std::net::SocketAddr;
 
-use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, Response, Scope, SpawnError};
+use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, MachineError, Response, Scope};
 use mio::stream::{Intent, Protocol, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
 use mio::unix::Signals;
@@ -60,7 +61,7 @@ impl Machine for Shutdown {
     type Seed = ();
 
     fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
-        Created::error(mio::machine::MachineError::new(std::io::ErrorKind::Unsupported, "not spawned"))
+        Created::error(MachineError::new(std::io::ErrorKind::Unsupported, "not spawned"))
     }
 
     fn ready(self, _: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ()> {
@@ -76,49 +77,10 @@ impl Machine for Shutdown {
 }
 
 /// The server: the listener with its connections, and the signal watcher.
+#[mio::machine]
 enum Server {
     Echo(Accept<TcpListener, Stream<Echo>>),
     Shutdown(Shutdown),
-}
-
-/// What `#[machine]` generates; written by hand until the derive lands.
-impl Machine for Server {
-    type Context = ();
-    type Seed = TcpStream;
-
-    fn create(seed: TcpStream, scope: &mut Scope<'_, ()>) -> Created<Self> {
-        Accept::create(seed, scope).map(Server::Echo)
-    }
-    fn ready(self, events: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.ready(events, scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => m.ready(events, scope).map(Server::Shutdown, |()| unreachable!()),
-        }
-    }
-    fn spawned(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.spawned(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn spawn_error(self, scope: &mut Scope<'_, ()>, e: SpawnError<TcpStream>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.spawn_error(scope, e).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn timeout(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.timeout(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn wakeup(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.wakeup(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
 }
 
 fn main() -> std::io::Result<()> {

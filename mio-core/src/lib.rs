@@ -11,10 +11,10 @@
 //!
 //! Nothing allocates in steady state: every buffer is sized at construction.
 
-mod bitset;
-pub mod channel;
 #[doc(hidden)]
 pub mod __private;
+mod bitset;
+pub mod channel;
 mod event_loop;
 mod event_set;
 mod evented;

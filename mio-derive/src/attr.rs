@@ -65,7 +65,10 @@ fn parse_machine_arg(cx: &mut Ctxt, args: &mut Args, input: ParseStream<'_>) {
     let key = match input.call(Ident::parse_any) {
         Ok(key) => key,
         Err(_) => {
-            cx.error_at(input.span(), "expected an argument: `protocol`, `context = ..`, `seed = ..`, `crate = ..` or `module = ..`");
+            cx.error_at(
+                input.span(),
+                "expected an argument: `protocol`, `context = ..`, `seed = ..`, `crate = ..` or `module = ..`",
+            );
             skip_to_comma(input);
             return;
         }
@@ -90,7 +93,9 @@ fn parse_machine_arg(cx: &mut Ctxt, args: &mut Args, input: ParseStream<'_>) {
             }
         }
         "crate" => {
-            if let Some(path) = value(cx, &key, input, "a path, like `crate = ::mio` (no quotes)", Path::parse_mod_style) {
+            if let Some(path) =
+                value(cx, &key, input, "a path, like `crate = ::mio` (no quotes)", Path::parse_mod_style)
+            {
                 set_once(cx, &mut args.krate, key.clone(), (key, path));
             }
         }
@@ -246,7 +251,10 @@ fn parse_state_option(cx: &mut Ctxt, state: &mut StateAttr, input: ParseStream<'
         "to" => {
             let Ok(content) = parens(input) else {
                 skip_to_comma(input);
-                cx.error_spanned_by(&key, "expected `to(..)` with the states this one may go to, like `to(Body, Closed)`");
+                cx.error_spanned_by(
+                    &key,
+                    "expected `to(..)` with the states this one may go to, like `to(Body, Closed)`",
+                );
                 return;
             };
             let mut targets = Vec::new();

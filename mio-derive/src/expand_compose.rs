@@ -102,9 +102,8 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
     let idents: Vec<&Ident> = arms.iter().map(|a| a.ident).collect();
     let tys: Vec<&Type> = arms.iter().map(|a| a.ty).collect();
     let cfgs: Vec<TokenStream> = arms.iter().map(|a| cfg_tokens(&a.cfgs)).collect();
-    let skipped = (arms.len() < item.variants.len()).then(|| {
-        quote!(#[allow(unreachable_patterns)] _ => ::core::unreachable!(),)
-    });
+    let skipped =
+        (arms.len() < item.variants.len()).then(|| quote!(#[allow(unreachable_patterns)] _ => ::core::unreachable!(),));
     let spawn_error_match = if item.variants.is_empty() {
         quote!({
             let _ = (scope, seed, kind);

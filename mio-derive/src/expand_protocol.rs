@@ -142,9 +142,8 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
         });
     }
 
-    let module_doc = format!(
-        "The states of [`{name}`] as types, the transitions each may take, and the [`Handlers`] to implement."
-    );
+    let module_doc =
+        format!("The states of [`{name}`] as types, the transitions each may take, and the [`Handlers`] to implement.");
     let trait_doc = format!(
         "The handlers of [`{name}`]'s states: `create` enters the start state [`{start_ident}`], then one \
          method per running state is called with each event and returns the next state."
@@ -264,7 +263,8 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
     let ident = s.ident();
     let docs = s.variant.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let kind = if s.is_done() { "A `done` state" } else { "A state" };
-    let summary = syn::LitStr::new(&format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type."), ident.span());
+    let summary =
+        syn::LitStr::new(&format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type."), ident.span());
     let body = match &s.variant.fields {
         Fields::Unit => quote!(;),
         Fields::Named(named) => {
@@ -331,7 +331,7 @@ pub(crate) fn snake_case(name: &str) -> String {
             let prev = i.checked_sub(1).map(|p| chars[p]);
             let next = chars.get(i + 1);
             let boundary = match prev {
-                Some(p) if p == '_' => false,
+                Some('_') => false,
                 Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
                 Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
                 _ => false,

@@ -1,11 +1,11 @@
 //! `#[machine]`: generated token dispatch and compile-time checked state
 //! transitions for MIO. Use it through the facade: `mio::machine`.
 //!
-//! The pipeline follows thiserror and serde: [`attr`] parses arguments,
-//! [`ast`] builds a typed view of the enum, [`valid`] checks one rule at a
-//! time (collecting every error in a [`ctxt::Ctxt`]), then
-//! [`expand_compose`] or [`expand_protocol`] generates code, or
-//! [`fallback`] re-emits the enum beside the errors. The macro never panics.
+//! The pipeline follows thiserror and serde: `attr` parses arguments, `ast`
+//! builds a typed view of the enum, `valid` checks one rule at a time
+//! (collecting every error in a `ctxt::Ctxt`), then `expand_compose` or
+//! `expand_protocol` generates code, or `fallback` re-emits the enum beside
+//! the errors. The macro never panics.
 
 mod ast;
 mod attr;
@@ -23,36 +23,43 @@ use syn::Item;
 use crate::ast::{Input, Mode};
 use crate::ctxt::Ctxt;
 
-/// Generates a [`Machine`] (compose mode) or a `Protocol` (protocol mode)
-/// from an enum.
+/// Generates a machine from an enum: composed machines, or the states of a
+/// stream protocol with compile-time checked transitions.
 ///
-/// # Compose mode
+/// Use it as `mio::machine`; the `mio` crate's documentation has complete,
+/// compiled examples of both modes.
 ///
-/// On an enum whose variants each wrap one machine, `#[machine]` generates
-/// the seed enum (`<Enum>Seed`, one variant per machine variant holding that
-/// machine's seed), `impl Machine` dispatching every callback by `match`
-/// (including `spawn_error`), and `From<Inner>` for each wrapped type. The
-/// context is the first variant's unless `context = Type` is given; every
-/// variant must share it.
+/// # Compose mode: `#[machine]`
 ///
-/// ```ignore
-/// #[mio::machine]
-/// enum Server {
-///     Listener(Accept<TcpListener, Conn>),
-///     Timer(Tick),
-/// }
-/// ```
+/// On an enum whose variants each wrap one machine (`Listener(Accept<..>)`),
+/// generates:
+/// * the seed enum `<Enum>Seed` (or `seed = Name`), one variant per machine
+///   variant holding that machine's seed; a seed spawned by variant `V`
+///   becomes a new `V` through `V::create`;
+/// * `impl Machine` dispatching every callback by `match`, `spawn_error`
+///   included, with no allocation and no vtable;
+/// * `From<Inner>` for each wrapped type (except bare type parameters).
 ///
-/// Arguments: `context = Type`, `seed = Name`, `crate = path` (where the
-/// runtime is; default `::mio`).
+/// The context is the first variant's unless `context = Type` is given;
+/// every variant must have the same one (a mismatch is reported at the
+/// variant's type). Generic enums (`enum S<C> { .. }`) and nested composed
+/// enums work. `crate = path` names the runtime (default `::mio`).
 ///
-/// # Protocol mode
+/// # Protocol mode: `#[machine(protocol)]`
 ///
-/// `#[machine(protocol)]` on an enum whose variants are states, each marked
-/// `#[state(start, to(..))]`, `#[state(to(..))]` or `#[state(done)]`. See the
-/// `mio` crate's documentation of `machine` for the generated items.
-///
-/// [`Machine`]: https://docs.rs/mio
+/// On an enum whose variants are the states of a stream protocol, marked
+/// `#[state(start, to(A, B))]`, `#[state(to(..))]` or `#[state(done)]`,
+/// generates a module (the enum's name in snake case, or `module = name`)
+/// holding one struct per state (same fields, public), an `After<State>`
+/// enum per running state listing where it may go, and a `Handlers` trait
+/// with `create` (which enters the start state) and one `on_<state>` method
+/// per running state; and `impl Protocol` for the enum, dispatching each
+/// stream event to the current state's handler. A handler returns
+/// `Next::of(target)...` for a declared target (or itself),
+/// `Next::finish(done_state)`, or `Next::done()`; any other target does not
+/// compile, with the error on the handler's expression. The macro checks the
+/// graph: exactly one start, targets exist, no duplicates, `done` states have
+/// no `to`, every state is reachable and can reach a `done` state.
 #[proc_macro_attribute]
 pub fn machine(args: TokenStream, input: TokenStream) -> TokenStream {
     expand(args.into(), input.into()).into()
