@@ -184,6 +184,10 @@ pub(crate) struct StateAttr {
     pub(crate) done: Option<Ident>,
     /// The `to` keyword and its targets, if given.
     pub(crate) to: Option<(Ident, Vec<Ident>)>,
+    /// Some `#[state]` option could not be parsed: what the state declares
+    /// is unknown, so checks of the whole graph are skipped (they would only
+    /// report consequences of that mistake).
+    pub(crate) malformed: bool,
 }
 
 const STATE_OPTIONS: [&str; 3] = ["start", "done", "to"];
@@ -195,6 +199,7 @@ pub(crate) fn is_state_attr(attr: &Attribute) -> bool {
 
 /// Parses the `#[state(..)]` attributes of one variant.
 pub(crate) fn parse_state_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StateAttr {
+    let errors_before = cx.error_count();
     let mut state = StateAttr::default();
     for attr in attrs.iter().filter(|a| is_state_attr(a)) {
         state.present.get_or_insert(attr.path().get_ident().map_or_else(Span::call_site, Ident::span));
@@ -226,6 +231,7 @@ pub(crate) fn parse_state_attrs(cx: &mut Ctxt, attrs: &[Attribute]) -> StateAttr
             cx.syn_error(e);
         }
     }
+    state.malformed = cx.error_count() > errors_before;
     state
 }
 

@@ -33,6 +33,11 @@ impl Ctxt {
         self.errors.push(error);
     }
 
+    /// How many errors were recorded so far.
+    pub(crate) fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// All recorded errors combined into one, or `None` if there were none.
     pub(crate) fn finish(self) -> Option<syn::Error> {
         let mut errors = self.errors.into_iter();

@@ -34,8 +34,8 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
     let params = &item.generics.params;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let user_preds = where_clause.map(|w| {
-        let p = &w.predicates;
-        quote!(#p,)
+        let p = w.predicates.iter();
+        quote!(#(#p,)*)
     });
 
     let machine = quote!(#krate::machine::Machine);
@@ -49,13 +49,15 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
     };
     // Each variant's type must be a machine with the composed context, and
     // both checks must be reported at that type. `V: Machine` is a bound of
-    // the impl, placed at the type (inside the impl it then holds, so a
-    // non-machine causes no second error). The context check depends on the
-    // type: a generic one needs the bound `V: Machine<Context = C>`; a
-    // concrete one gets the check at each use of its scope instead
-    // (`__private::context`, placed at the type), because concrete
-    // projection bounds in an impl's where clause make nested composed
-    // enums overflow the trait solver.
+    // the impl, placed at the type (inside the impl it then holds, so the
+    // dispatch code adds no errors of its own). The context check depends on
+    // the type: a generic one needs the bound `V: Machine<Context = C>`; a
+    // concrete one is checked at each use of its scope instead
+    // (`__private::context`, placed at the type; rustc reports the identical
+    // errors once), because concrete projection bounds in an impl's where
+    // clause make nested composed enums overflow the trait solver. A concrete
+    // type that is no machine thus gets two errors at its token: not a
+    // machine, and (as a consequence) not of the context.
     let inferred = input.args.context.is_none();
     let generic: Vec<bool> = arms.iter().map(|a| mentions_params(a.ty, &item.generics)).collect();
     let machine_preds: Vec<TokenStream> = arms

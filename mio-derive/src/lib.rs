@@ -117,3 +117,69 @@ fn not_an_enum(cx: &mut Ctxt, item: &Item) {
         other => cx.error_spanned_by(other, message("this item")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+
+    fn run(args: &str, item: &str) -> String {
+        let args: TokenStream = args.parse().unwrap();
+        let item: TokenStream = item.parse().unwrap();
+        super::expand(args, item).to_string()
+    }
+
+    const HTTP: &str = "enum Http {
+        #[state(start, to(Body, Respond))] Headers,
+        #[state(to(Respond))] Body { remaining: usize },
+        #[state(to(Headers, Closed))] Respond(bool),
+        #[state(done)] Closed,
+    }";
+
+    #[test]
+    fn valid_input_expands_without_errors() {
+        assert!(!run("", "enum S { A(A), B(B) }").contains("compile_error"));
+        assert!(!run("protocol", HTTP).contains("compile_error"));
+    }
+
+    #[test]
+    fn reserved_and_clashing_names_are_errors() {
+        let out = run("seed = S", "enum S { A(A) }");
+        assert!(out.contains("a name of its own"), "{out}");
+        let out = run(
+            "protocol",
+            "enum P { #[state(start, to(Handlers, AfterA))] A, #[state(to(Z))] Handlers, #[state(to(Z))] AfterA, \
+             #[state(done)] Z }",
+        );
+        assert!(out.contains("cannot be named `Handlers`"), "{out}");
+        assert!(out.contains("cannot be named `AfterA`"), "{out}");
+    }
+
+    /// Every prefix of valid inputs (cut at each token) is handled without a
+    /// panic: the macro reports errors, it never aborts.
+    #[test]
+    fn truncated_inputs_never_panic() {
+        for (args, item) in [("protocol", HTTP), ("context = C, seed = X", "enum S<C> { A(Gen<C>), B(Other<C>) }")] {
+            let tokens: Vec<_> = item.parse::<TokenStream>().unwrap().into_iter().collect();
+            for n in 0..=tokens.len() {
+                let cut: TokenStream = tokens[..n].iter().cloned().collect();
+                let _ = super::expand(args.parse().unwrap(), cut);
+            }
+            let arg_tokens: Vec<_> = args.parse::<TokenStream>().unwrap().into_iter().collect();
+            for n in 0..=arg_tokens.len() {
+                let cut: TokenStream = arg_tokens[..n].iter().cloned().collect();
+                let _ = super::expand(cut, item.parse().unwrap());
+            }
+        }
+    }
+
+    /// Each `#[state]` body of the protocol, cut inside its parentheses.
+    #[test]
+    fn truncated_state_options_never_panic() {
+        for options in
+            ["start, to(A,)", "to(A,,B)", "to(A B)", "to", "start = 1", "done done", "to()", "to(A), to(B)", ","]
+        {
+            let item = format!("enum P {{ #[state({options})] A, #[state(done)] B }}");
+            let _ = run("protocol", &item);
+        }
+    }
+}

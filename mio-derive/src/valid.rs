@@ -18,6 +18,7 @@ pub(crate) fn check(cx: &mut Ctxt, input: &Input<'_>) {
     match &input.mode {
         Mode::Compose(variants) => {
             check_compose_args(cx, input);
+            check_seed_name(cx, input);
             for v in variants {
                 check_no_state_attr(cx, v);
                 check_one_unnamed_field(cx, v);
@@ -27,13 +28,18 @@ pub(crate) fn check(cx: &mut Ctxt, input: &Input<'_>) {
         Mode::Protocol(states) => {
             check_protocol_args(cx, input);
             check_protocol_not_generic(cx, input);
-            check_one_start(cx, input, states);
+            check_state_names_free(cx, states);
             for s in states {
                 check_start_not_done(cx, s);
                 check_done_has_no_targets(cx, s);
             }
             let targets_ok = check_targets_exist(cx, states);
             check_no_duplicate_targets(cx, states);
+            // Whole-graph rules need every state's declaration.
+            if states.iter().any(|s| s.attr.malformed) {
+                return;
+            }
+            check_one_start(cx, input, states);
             let has_done = check_some_done(cx, input, states);
             if targets_ok && states.iter().filter(|s| s.attr.start.is_some()).count() == 1 {
                 let graph = Graph::new(states);
@@ -70,6 +76,14 @@ fn check_no_lifetimes(cx: &mut Ctxt, input: &Input<'_>) {
 fn check_compose_args(cx: &mut Ctxt, input: &Input<'_>) {
     if let Some((key, _)) = &input.args.module {
         cx.error_spanned_by(key, "`module` is an argument of `#[machine(protocol)]`, not of a composed machine");
+    }
+}
+
+fn check_seed_name(cx: &mut Ctxt, input: &Input<'_>) {
+    if let Some((_, seed)) = &input.args.seed {
+        if *seed == input.item.ident {
+            cx.error_spanned_by(seed, "the seed enum needs a name of its own, not the machine enum's");
+        }
     }
 }
 
@@ -145,6 +159,21 @@ fn check_protocol_not_generic(cx: &mut Ctxt, input: &Input<'_>) {
             cx.error_spanned_by(
                 param,
                 "a `#[machine(protocol)]` enum cannot be generic; its state types are generated as plain structs",
+            );
+        }
+    }
+}
+
+/// The generated module holds `Handlers` and an `After<State>` per running
+/// state beside the state types: a state must not take one of those names.
+fn check_state_names_free(cx: &mut Ctxt, states: &[State<'_>]) {
+    for s in states {
+        let name = s.ident().to_string();
+        let clash = name == "Handlers" || states.iter().any(|t| !t.is_done() && name == format!("After{}", t.ident()));
+        if clash {
+            cx.error_spanned_by(
+                s.ident(),
+                format!("a state cannot be named `{name}`: the generated module uses that name; rename the state"),
             );
         }
     }
