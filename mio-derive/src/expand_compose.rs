@@ -8,6 +8,16 @@ use syn::{Attribute, GenericParam, Ident, Type};
 
 use crate::ast::{Composed, Input};
 
+/// How a variant's type is required to be a machine of the context.
+enum Bound {
+    /// `V: Machine` (the variant the context is taken from).
+    Machine,
+    /// `V: Machine<Context = C>` (a type naming generic parameters).
+    Context,
+    /// `V: __private::Variant<C>` (a concrete type).
+    Variant,
+}
+
 /// A well-formed variant: its name, wrapped type and `#[cfg]`s.
 struct Arm<'a> {
     ident: &'a Ident,
@@ -33,6 +43,9 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
 
     let params = &item.generics.params;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    // Seed constructors are named with their generics, so that inference
+    // never has to solve the seed enum's bounds with unknown parameters.
+    let turbofish = ty_generics.as_turbofish();
     let user_preds = where_clause.map(|w| {
         let p = w.predicates.iter();
         quote!(#(#p,)*)
@@ -48,58 +61,55 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
         (None, None) => quote!(()),
     };
     // Each variant's type must be a machine with the composed context, and
-    // both checks must be reported at that type. `V: Machine` is a bound of
-    // the impl, placed at the type (inside the impl it then holds, so the
-    // dispatch code adds no errors of its own). The context check depends on
-    // the type: a generic one needs the bound `V: Machine<Context = C>`; a
-    // concrete one is checked at each use of its scope instead
-    // (`__private::context`, placed at the type; rustc reports the identical
-    // errors once), because concrete projection bounds in an impl's where
-    // clause make nested composed enums overflow the trait solver. A concrete
-    // type that is no machine thus gets two errors at its token: not a
-    // machine, and (as a consequence) not of the context.
+    // a mistake must be reported at that type, once. Every variant but the
+    // one the context is taken from gets a bound placed at its type, on the
+    // impl and on the seed enum alike (rustc reports identical errors once);
+    // inside the impl the bound holds, so the dispatch code adds no errors of
+    // its own. A type naming the enum's generic parameters gets the real
+    // bound `V: Machine<Context = C>`. A concrete type gets
+    // `V: __private::Variant<C>` ("a machine with context C") instead, and
+    // its scope is handed over through that trait: concrete projection
+    // bounds in an impl's where clause make nested composed enums overflow
+    // the trait solver.
     let inferred = input.args.context.is_none();
-    let generic: Vec<bool> = arms.iter().map(|a| mentions_params(a.ty, &item.generics)).collect();
-    let machine_preds: Vec<TokenStream> = arms
+    let variant_trait = quote!(#krate::__private::Variant<#context>);
+    let kinds: Vec<Bound> = arms
         .iter()
-        .zip(&generic)
         .enumerate()
-        .map(|(i, (arm, &generic))| {
+        .map(|(i, arm)| match (i == 0 && inferred, mentions_params(arm.ty, &item.generics)) {
+            (true, _) => Bound::Machine,
+            (false, true) => Bound::Context,
+            (false, false) => Bound::Variant,
+        })
+        .collect();
+    let preds: Vec<TokenStream> = arms
+        .iter()
+        .zip(&kinds)
+        .map(|(arm, kind)| {
             let ty = arm.ty;
             let span = ty.span();
-            let machine = respan(&machine, span);
-            if !generic || (i == 0 && inferred) {
-                quote_spanned!(span=> #ty: #machine,)
-            } else {
-                quote_spanned!(span=> #ty: #machine<Context = #context>,)
-            }
+            let bound = match kind {
+                Bound::Machine => respan(&machine, span),
+                Bound::Context => respan(&quote!(#machine<Context = #context>), span),
+                Bound::Variant => respan(&variant_trait, span),
+            };
+            quote_spanned!(span=> #ty: #bound,)
         })
         .collect();
     let scopes: Vec<TokenStream> = arms
         .iter()
-        .zip(&generic)
-        .enumerate()
-        .map(|(i, (arm, &generic))| {
-            let ty = arm.ty;
-            if generic || (i == 0 && inferred) {
-                quote!(scope)
-            } else {
-                let krate = respan(&krate, ty.span());
-                let context = respan(&context, ty.span());
-                quote_spanned!(ty.span()=> #krate::__private::context::<#context, #ty>(scope))
+        .zip(&kinds)
+        .map(|(arm, kind)| match kind {
+            Bound::Machine | Bound::Context => quote!(scope),
+            Bound::Variant => {
+                let ty = arm.ty;
+                let bound = respan(&variant_trait, ty.span());
+                quote_spanned!(ty.span()=> <#ty as #bound>::scope(scope))
             }
         })
         .collect();
-    let bound_only: Vec<TokenStream> = arms
-        .iter()
-        .map(|arm| {
-            let ty = arm.ty;
-            let machine = respan(&machine, ty.span());
-            quote_spanned!(ty.span()=> #ty: #machine,)
-        })
-        .collect();
 
-    let seed_enum = seed_enum(&krate, input, &seed, &arms, &bound_only, user_preds.as_ref());
+    let seed_enum = seed_enum(&krate, input, &seed, &arms, &preds, user_preds.as_ref());
 
     let idents: Vec<&Ident> = arms.iter().map(|a| a.ident).collect();
     let tys: Vec<&Type> = arms.iter().map(|a| a.ty).collect();
@@ -116,7 +126,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             match (self, seed) {
                 #( #cfgs (Self::#idents(inner), #seed::#idents(seed)) =>
                     <#tys as #machine>::spawn_error(inner, #scopes, #krate::machine::SpawnError { seed, kind })
-                        .map(Self::#idents, #seed::#idents), )*
+                        .map(Self::#idents, #seed #turbofish::#idents), )*
                 // A seed of another variant cannot come back to this one
                 // through the loop; drop it and keep the machine.
                 #[allow(unreachable_patterns)]
@@ -133,7 +143,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             fn #method(self, scope: #scope) -> #response {
                 match self {
                     #( #cfgs Self::#idents(inner) =>
-                        <#tys as #machine>::#method(inner, #scopes).map(Self::#idents, #seed::#idents), )*
+                        <#tys as #machine>::#method(inner, #scopes).map(Self::#idents, #seed #turbofish::#idents), )*
                     #skipped
                 }
             }
@@ -168,7 +178,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
         impl #impl_generics #machine for #name #ty_generics
         where
             #user_preds
-            #(#machine_preds)*
+            #(#preds)*
         {
             type Context = #context;
             type Seed = #seed #ty_generics;
@@ -182,7 +192,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             fn ready(self, events: #krate::EventSet, scope: #scope) -> #response {
                 match self {
                     #( #cfgs Self::#idents(inner) =>
-                        <#tys as #machine>::ready(inner, events, #scopes).map(Self::#idents, #seed::#idents), )*
+                        <#tys as #machine>::ready(inner, events, #scopes).map(Self::#idents, #seed #turbofish::#idents), )*
                     #skipped
                 }
             }

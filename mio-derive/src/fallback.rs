@@ -14,7 +14,11 @@ use crate::{expand_compose, expand_protocol};
 pub(crate) fn enum_with_errors(input: &Input<'_>, error: &syn::Error) -> TokenStream {
     let item = strip_state_attrs(input.item);
     let errors = error.to_compile_error();
+    let lifetimes = input.item.generics.lifetimes().next().is_some();
     let stub = match &input.mode {
+        // With lifetime parameters (an error of its own) the machine impl
+        // cannot type-check; emit none rather than errors about it.
+        Mode::Compose(_) if lifetimes => proc_macro2::TokenStream::new(),
         Mode::Compose(variants) => expand_compose::expand(input, variants),
         Mode::Protocol(states) => expand_protocol::stub(input, states),
     };

@@ -26,16 +26,28 @@ enum Inferred<C> {
     B(Gen<C, 1>),
 }
 
-/// The context is given.
+/// The context is given (and the enum has a where clause).
 #[mio::machine(context = C)]
-enum Given<C: Default> {
+enum Given<C>
+where
+    C: Default,
+{
     A(Gen<C, 0>),
     B(Gen<C, 1>),
+}
+
+/// A generic composed enum inside another.
+#[mio::machine]
+enum Nested<C> {
+    Inner(Inferred<C>),
+    Other(Gen<C, 2>),
 }
 
 fn main() {
     fn machine<M: Machine<Context = u8>>() {}
     machine::<Inferred<u8>>();
     machine::<Given<u8>>();
+    machine::<Nested<u8>>();
+    let _ = NestedSeed::<u8>::Inner(InferredSeed::B(()));
     let _: Inferred<String> = Gen::<String, 1>(PhantomData).into();
 }
