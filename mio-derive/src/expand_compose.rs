@@ -16,6 +16,9 @@ enum Bound {
     Context,
     /// `V: __private::Variant<C>` (a concrete type).
     Variant,
+    /// None on the impl (a `#[cfg]` variant): its scope still goes through
+    /// `__private::Variant<C>`, which checks it where it is compiled.
+    Unchecked,
 }
 
 /// A well-formed variant: its name, wrapped type and `#[cfg]`s.
@@ -52,7 +55,9 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
     });
 
     let machine = quote!(#krate::machine::Machine);
-    let context = match (&input.args.context, arms.first()) {
+    // The context comes from the first variant that is always compiled in.
+    let source = arms.iter().position(|a| a.cfgs.is_empty()).unwrap_or(0);
+    let context = match (&input.args.context, arms.get(source)) {
         (Some((_, ty)), _) => quote!(#ty),
         (None, Some(first)) => {
             let ty = first.ty;
@@ -76,7 +81,10 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
     let kinds: Vec<Bound> = arms
         .iter()
         .enumerate()
-        .map(|(i, arm)| match (i == 0 && inferred, mentions_params(arm.ty, &item.generics)) {
+        .map(|(i, arm)| match (i == source && inferred, mentions_params(arm.ty, &item.generics)) {
+            // A where clause cannot be configured out with its variant: a
+            // `#[cfg]` variant is checked only where its scope is used.
+            _ if !arm.cfgs.is_empty() => Bound::Unchecked,
             (true, _) => Bound::Machine,
             (false, true) => Bound::Context,
             (false, false) => Bound::Variant,
@@ -89,6 +97,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             let ty = arm.ty;
             let span = ty.span();
             let bound = match kind {
+                Bound::Unchecked => return quote!(),
                 Bound::Machine => respan(&machine, span),
                 Bound::Context => respan(&quote!(#machine<Context = #context>), span),
                 Bound::Variant => respan(&variant_trait, span),
@@ -101,7 +110,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
         .zip(&kinds)
         .map(|(arm, kind)| match kind {
             Bound::Machine | Bound::Context => quote!(scope),
-            Bound::Variant => {
+            Bound::Variant | Bound::Unchecked => {
                 let ty = arm.ty;
                 let bound = respan(&variant_trait, ty.span());
                 quote_spanned!(ty.span()=> <#ty as #bound>::scope(scope))

@@ -33,10 +33,31 @@ impl Machine for Other {
     }
 }
 
+struct Leaf2;
+
+impl Machine for Leaf2 {
+    type Context = ();
+    type Seed = ();
+    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
+        Created::ok(Leaf2)
+    }
+    fn ready(self, _: EventSet, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+}
+
 #[mio::machine]
 enum Server {
     Leaf(Leaf),
     Other(Other),
+    /// Configured out: no dispatch, seed or bound is generated for it.
+    #[cfg(any())]
+    Disabled(NotAMachine),
+    #[cfg(all())]
+    Enabled(Leaf2),
 }
 
 fn main() {
@@ -44,5 +65,6 @@ fn main() {
     machine::<Server>();
     let _: Server = Leaf.into();
     let _: Server = Other.into();
+    let _: Server = Leaf2.into();
     assert_eq!(format!("{:?}", ServerSeed::Other(7)), "ServerSeed::Other(..)");
 }
