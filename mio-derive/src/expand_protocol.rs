@@ -269,15 +269,15 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
         Fields::Unit => quote!(;),
         Fields::Named(named) => {
             let fields = named.named.iter().map(|f| {
-                let (fdocs, fname, ty) = (f.attrs.iter().filter(|a| a.path().is_ident("doc")), &f.ident, &f.ty);
-                quote!(#(#fdocs)* pub #fname: #ty,)
+                let (docs, fname, ty) = (field_docs(f, ident), &f.ident, &f.ty);
+                quote!(#docs pub #fname: #ty,)
             });
             quote!({ #(#fields)* })
         }
         Fields::Unnamed(unnamed) => {
             let fields = unnamed.unnamed.iter().map(|f| {
-                let ty = &f.ty;
-                quote!(pub #ty)
+                let (docs, ty) = (field_docs(f, ident), &f.ty);
+                quote!(#docs pub #ty)
             });
             quote!(( #(#fields),* );)
         }
@@ -289,6 +289,20 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
         #(#docs)*
         #(#derives)*
         pub struct #ident #body
+    }
+}
+
+/// The field's own docs, or a generated line (the struct is public).
+fn field_docs(field: &syn::Field, state: &Ident) -> TokenStream {
+    let docs: Vec<_> = field.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    if docs.is_empty() {
+        let doc = match &field.ident {
+            Some(name) => format!("The `{name}` of state `{state}`."),
+            None => format!("The data of state `{state}`."),
+        };
+        quote!(#[doc = #doc])
+    } else {
+        quote!(#(#docs)*)
     }
 }
 
