@@ -31,6 +31,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
     let vis = &item.vis;
     let module = module_name(input);
     let derives: Vec<_> = item.attrs.iter().filter(|a| a.path().is_ident("derive")).collect();
+    let after_derives = enum_derives(&derives);
     let stream = quote!(#krate::stream);
     let enum_path = quote!(super::#name);
     let state_of = |t: &Ident| states.iter().find(|s| s.ident() == t);
@@ -106,7 +107,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
         let doc = syn::LitStr::new(&doc, ident.span());
         items.push(quote_spanned! {ident.span()=>
             #[doc = #doc]
-            #(#derives)*
+            #after_derives
             pub enum #after {
                 #(#variants)*
             }
@@ -255,6 +256,21 @@ fn protocol_impl(input: &Input<'_>, module: &Ident) -> TokenStream {
                 <Self as #handlers>::error(self, error, scope)
             }
         }
+    }
+}
+
+/// The enum's derives for the `After<State>` enums, less `Default` (an
+/// enum derives it only with a `#[default]` variant, which they have not).
+fn enum_derives(derives: &[&syn::Attribute]) -> TokenStream {
+    let paths = derives.iter().filter_map(|attr| {
+        attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated).ok()
+    });
+    let kept: Vec<syn::Path> =
+        paths.flatten().filter(|p| p.segments.last().is_none_or(|s| s.ident != "Default")).collect();
+    if kept.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[derive(#(#kept),*)])
     }
 }
 

@@ -5,9 +5,10 @@ use mio::stream::{Event, Next, Protocol, Transport};
 use mio::unix::UnixStream;
 
 #[mio::machine(protocol, module = states)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 enum Http {
     #[state(start, to(Body, Respond))]
+    #[default]
     Headers,
     #[state(to(Respond))]
     Body { remaining: usize },
@@ -65,4 +66,6 @@ fn main() {
     assert_eq!(Http::from(states::AfterHeaders::Body(Body { remaining: 3 })), Http::Body { remaining: 3 });
     assert_eq!(Http::from(Respond(false)), Http::Respond(false));
     assert_eq!(format!("{:?}", Body { remaining: 1 }), "Body { remaining: 1 }");
+    assert_eq!(Http::default(), Http::Headers);
+    assert_eq!(Body::default(), Body { remaining: 0 });
 }
