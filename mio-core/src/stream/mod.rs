@@ -12,6 +12,10 @@
 //! [`LoopConfig::buffers`](crate::machine::LoopConfig::buffers); a
 //! connection holds a chunk only while it has unconsumed input or unwritten
 //! output. Limits are typed ([`Limit`]), never growth.
+//!
+//! A protocol can also be written as an enum of states with
+//! `#[machine(protocol)]`: its handlers return [`Next`], an intent whose
+//! target state is checked against the declared transitions at compile time.
 
 mod buffer_pool;
 mod intent;
