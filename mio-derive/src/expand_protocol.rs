@@ -15,8 +15,8 @@ pub(crate) fn expand(input: &Input<'_>, states: &[State<'_>]) -> TokenStream {
 }
 
 /// The expansion after an error: the state module with every transition
-/// allowed (so handlers written against it cause no second error), and no
-/// `impl Protocol`.
+/// allowed (so handlers written against it cause no second error), and an
+/// `impl Protocol` that holds if the handlers are written.
 pub(crate) fn stub(input: &Input<'_>, states: &[State<'_>]) -> TokenStream {
     if states.is_empty() || !input.item.generics.params.is_empty() {
         return TokenStream::new();
@@ -151,7 +151,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
     );
     let on_unimplemented = format!("`{{Self}}` has no state handlers: implement `{module}::Handlers` for it");
 
-    let protocol_impl = (!stub).then(|| protocol_impl(input, &module));
+    let protocol_impl = protocol_impl(input, &module, stub);
 
     quote! {
         #[doc = #module_doc]
@@ -210,12 +210,20 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
     }
 }
 
-fn protocol_impl(input: &Input<'_>, module: &Ident) -> TokenStream {
+/// `impl Protocol for Enum where Enum: Handlers`. After an error (`stub`)
+/// the bound is written higher-ranked, which rustc does not check at the
+/// definition: a protocol whose handlers are not written yet gets no second
+/// error, and one whose handlers exist stays a `Protocol` for later code.
+fn protocol_impl(input: &Input<'_>, module: &Ident, stub: bool) -> TokenStream {
     let krate = input.args.krate();
     let name = &input.item.ident;
     let stream = quote!(#krate::stream);
     let handlers = quote!(#module::Handlers);
-    let bound = crate::expand_compose::respan(&quote!(#name: #handlers), name.span());
+    let bound = if stub {
+        quote!(for<'__mio> #name: #handlers)
+    } else {
+        crate::expand_compose::respan(&quote!(#name: #handlers), name.span())
+    };
     let transport = quote!(&mut #stream::Transport<'_, <Self as #stream::Protocol>::Socket>);
     let scope = quote!(&mut #krate::machine::Scope<'_, <Self as #stream::Protocol>::Context>);
     let intent = quote!(#stream::Intent<Self>);
