@@ -43,8 +43,19 @@ enum Nested<C> {
     Other(Gen<C, 2>),
 }
 
+/// A variant that is a bare type parameter (no `From` impl for it: two such
+/// variants would overlap).
+#[mio::machine]
+enum Wrap<M: Machine> {
+    Inner(M),
+    Fixed(Gen<M::Context, 3>),
+}
+
+fn machine<M: Machine<Context = u8>>() {}
+
 fn main() {
-    fn machine<M: Machine<Context = u8>>() {}
+    machine::<Wrap<Gen<u8, 9>>>();
+    let _: Wrap<Gen<u8, 9>> = Gen::<u8, 3>(PhantomData).into();
     machine::<Inferred<u8>>();
     machine::<Given<u8>>();
     machine::<Nested<u8>>();
