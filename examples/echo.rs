@@ -14,11 +14,9 @@
 
 use std::net::SocketAddr;
 
-use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, MachineError, Response, Scope};
+use mio::machine::{Accept, Loop, LoopConfig, Scope, SignalShutdown};
 use mio::stream::{Intent, Protocol, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
-use mio::unix::Signals;
-use mio::{EventSet, PollOpt};
 
 /// The echo protocol: whatever arrives goes back.
 struct Echo;
@@ -54,33 +52,10 @@ impl Protocol for Echo {
 }
 
 /// Stops the loop on SIGINT or SIGTERM.
-struct Shutdown(Signals);
-
-impl Machine for Shutdown {
-    type Context = ();
-    type Seed = ();
-
-    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
-        Created::error(MachineError::new(std::io::ErrorKind::Unsupported, "not spawned"))
-    }
-
-    fn ready(self, _: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        if let Ok(Some(_)) = self.0.receive() {
-            scope.shutdown_loop();
-        }
-        Response::ok(self)
-    }
-
-    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        Response::ok(self)
-    }
-}
-
-/// The server: the listener with its connections, and the signal watcher.
 #[mio::machine]
 enum Server {
     Echo(Accept<TcpListener, Stream<Echo>>),
-    Shutdown(Shutdown),
+    Shutdown(SignalShutdown<()>),
 }
 
 fn main() -> std::io::Result<()> {
@@ -94,11 +69,7 @@ fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     println!("listening on {}", listener.local_addr()?);
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Echo)).map_err(std::io::Error::other)?;
-    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
-    lp.add_machine_with(|scope| match scope.register(&signals, EventSet::readable(), PollOpt::edge()) {
-        Ok(()) => Created::ok(Server::Shutdown(Shutdown(signals))),
-        Err(e) => Created::error(e.into()),
-    })
-    .map_err(std::io::Error::other)?;
+    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
+        .map_err(std::io::Error::other)?;
     lp.run(())
 }

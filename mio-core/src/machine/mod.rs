@@ -18,6 +18,7 @@ mod notifier;
 mod response;
 mod runtime;
 mod scope;
+mod signal_watch;
 mod table;
 
 pub use accept::{Accept, Listener, ACCEPT_BACKOFF};
@@ -30,3 +31,4 @@ pub use notifier::Notifier;
 pub use response::{Created, Keep, Response};
 pub use runtime::{Loop, LoopInstance};
 pub use scope::Scope;
+pub use signal_watch::SignalShutdown;
