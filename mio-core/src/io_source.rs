@@ -54,3 +54,41 @@ impl<T: AsRawFd> Evented for IoSource<T> {
         self.state.deregister(poll.selector(), self.inner.as_raw_fd())
     }
 }
+
+/// Implements `Evented`, `AsRawFd`, `AsFd`, `FromRawFd` and `IntoRawFd` for a
+/// socket type `$ty { inner: IoSource<$std> }`, by delegating to `inner`; the
+/// fd traits come from `sys::impl_fd_traits!`, which holds the one `unsafe`
+/// they need.
+macro_rules! impl_source_traits {
+    ($ty:ident, $std:ty) => {
+        impl $crate::Evented for $ty {
+            fn register(
+                &self,
+                poll: &$crate::Poll,
+                token: $crate::Token,
+                interest: $crate::EventSet,
+                opts: $crate::PollOpt,
+            ) -> std::io::Result<()> {
+                $crate::Evented::register(&self.inner, poll, token, interest, opts)
+            }
+
+            fn reregister(
+                &self,
+                poll: &$crate::Poll,
+                token: $crate::Token,
+                interest: $crate::EventSet,
+                opts: $crate::PollOpt,
+            ) -> std::io::Result<()> {
+                $crate::Evented::reregister(&self.inner, poll, token, interest, opts)
+            }
+
+            fn deregister(&self, poll: &$crate::Poll) -> std::io::Result<()> {
+                $crate::Evented::deregister(&self.inner, poll)
+            }
+        }
+
+        $crate::sys::impl_fd_traits!($ty, $std);
+    };
+}
+
+pub(crate) use impl_source_traits;

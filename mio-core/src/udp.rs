@@ -5,9 +5,9 @@ use std::io;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsFd;
 
+use crate::io_source::impl_source_traits;
 use crate::io_source::IoSource;
-use crate::sys::{self, impl_fd_traits};
-use crate::{EventSet, Evented, Poll, PollOpt, Token};
+use crate::sys;
 
 /// A non-blocking UDP socket.
 ///
@@ -338,18 +338,4 @@ impl fmt::Debug for UdpSocket {
     }
 }
 
-impl Evented for UdpSocket {
-    fn register(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-        self.inner.register(poll, token, interest, opts)
-    }
-
-    fn reregister(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-        self.inner.reregister(poll, token, interest, opts)
-    }
-
-    fn deregister(&self, poll: &Poll) -> io::Result<()> {
-        self.inner.deregister(poll)
-    }
-}
-
-impl_fd_traits!(UdpSocket, net::UdpSocket);
+impl_source_traits!(UdpSocket, net::UdpSocket);

@@ -5,10 +5,10 @@ use std::io;
 use std::net::{self, SocketAddr};
 use std::os::fd::AsFd;
 
+use crate::io_source::impl_source_traits;
 use crate::io_source::IoSource;
-use crate::sys::{self, impl_fd_traits};
+use crate::sys;
 use crate::tcp::TcpStream;
-use crate::{EventSet, Evented, Poll, PollOpt, Token};
 
 /// A non-blocking TCP listener: register it for readable interest and call
 /// [`accept`](TcpListener::accept) until it returns `WouldBlock`.
@@ -137,21 +137,7 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-impl Evented for TcpListener {
-    fn register(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-        self.inner.register(poll, token, interest, opts)
-    }
-
-    fn reregister(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-        self.inner.reregister(poll, token, interest, opts)
-    }
-
-    fn deregister(&self, poll: &Poll) -> io::Result<()> {
-        self.inner.deregister(poll)
-    }
-}
-
-impl_fd_traits!(TcpListener, net::TcpListener);
+impl_source_traits!(TcpListener, net::TcpListener);
 
 /// Lets [`Accept`](crate::machine::Accept) drive a TCP listener; the peer
 /// address is dropped (ask the stream for it).

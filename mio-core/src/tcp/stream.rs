@@ -6,9 +6,9 @@ use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
+use crate::io_source::impl_source_traits;
 use crate::io_source::IoSource;
-use crate::sys::{self, impl_fd_traits};
-use crate::{EventSet, Evented, Poll, PollOpt, Token};
+use crate::sys;
 
 /// A non-blocking TCP connection, from [`TcpStream::connect`] or
 /// [`TcpListener::accept`](crate::tcp::TcpListener::accept).
@@ -281,18 +281,4 @@ impl Write for &TcpStream {
     }
 }
 
-impl Evented for TcpStream {
-    fn register(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-        self.inner.register(poll, token, interest, opts)
-    }
-
-    fn reregister(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-        self.inner.reregister(poll, token, interest, opts)
-    }
-
-    fn deregister(&self, poll: &Poll) -> io::Result<()> {
-        self.inner.deregister(poll)
-    }
-}
-
-impl_fd_traits!(TcpStream, net::TcpStream);
+impl_source_traits!(TcpStream, net::TcpStream);

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
-use super::fd_socket::fd_socket_impls;
+use crate::io_source::impl_source_traits;
 use crate::io_source::IoSource;
 use crate::sys::unix_socket::{self, SocketType, UnixAddr};
 
@@ -237,4 +237,4 @@ impl UnixDatagram {
     }
 }
 
-fd_socket_impls!(UnixDatagram, net::UnixDatagram);
+impl_source_traits!(UnixDatagram, net::UnixDatagram);

@@ -5,8 +5,8 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
-use super::fd_socket::fd_socket_impls;
 use super::UnixStream;
+use crate::io_source::impl_source_traits;
 use crate::io_source::IoSource;
 use crate::sys::unix_socket::{self, SocketType, UnixAddr};
 
@@ -120,7 +120,7 @@ impl UnixListener {
     }
 }
 
-fd_socket_impls!(UnixListener, net::UnixListener);
+impl_source_traits!(UnixListener, net::UnixListener);
 
 /// Lets the [`Accept`](crate::machine::Accept) machine serve Unix sockets.
 impl crate::machine::Listener for UnixListener {

@@ -8,7 +8,6 @@
 
 mod datagram;
 mod evented_fd;
-mod fd_socket;
 mod listener;
 mod pipe;
 mod signals;

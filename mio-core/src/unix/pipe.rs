@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 
 use crate::io_source::IoSource;
-use crate::{sys, EventSet, Evented, Poll, PollOpt, Token};
+use crate::sys;
 
 /// Creates a pipe, both ends `O_NONBLOCK | O_CLOEXEC`.
 ///
@@ -55,19 +55,7 @@ macro_rules! pipe_end {
             }
         }
 
-        impl Evented for $name {
-            fn register(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-                self.inner.register(poll, token, interest, opts)
-            }
-            fn reregister(&self, poll: &Poll, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
-                self.inner.reregister(poll, token, interest, opts)
-            }
-            fn deregister(&self, poll: &Poll) -> io::Result<()> {
-                self.inner.deregister(poll)
-            }
-        }
-
-        crate::sys::impl_fd_traits!($name, File);
+        crate::io_source::impl_source_traits!($name, File);
     };
 }
 

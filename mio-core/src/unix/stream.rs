@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
 
-use super::fd_socket::fd_socket_impls;
+use crate::io_source::impl_source_traits;
 use crate::io_source::IoSource;
 use crate::sys::unix_socket::{self, SocketType, UnixAddr};
 
@@ -191,7 +191,7 @@ impl UnixStream {
     }
 }
 
-fd_socket_impls!(UnixStream, net::UnixStream);
+impl_source_traits!(UnixStream, net::UnixStream);
 
 impl Read for UnixStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
