@@ -1,0 +1,371 @@
+//! The commands: names, arities, and what each does to the database.
+//!
+//! Replies go into the connection's bounded output. Every reply but a bulk
+//! value fits in [`SMALL_REPLY`] bytes, so a command runs only when that much
+//! room is free; bulk values are checked before anything is written, and an
+//! MGET writes what fits and continues after a flush.
+
+use std::fmt;
+
+use mio::stream::Output;
+
+use crate::db::{Db, Ttl};
+use crate::frame::{bulk, bulk_room, error, integer, number, Arg};
+
+/// The room any reply but a bulk value needs (the longest is the unknown
+/// command error, which quotes up to 128 + 128 bytes of the request).
+pub const SMALL_REPLY: usize = 1024;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Cmd {
+    Get,
+    Set,
+    Ping,
+    Echo,
+    Del,
+    Exists,
+    Incr,
+    Decr,
+    IncrBy,
+    DecrBy,
+    MGet,
+    MSet,
+    Expire,
+    PExpire,
+    Ttl,
+    PTtl,
+    DbSize,
+    FlushDb,
+    Quit,
+    Command,
+    Config,
+}
+
+/// Name (as errors quote it), arity (`n`: exactly `n` words with the name;
+/// `-n`: at least `n`), command. The most used first.
+const COMMANDS: &[(&str, i32, Cmd)] = &[
+    ("get", 2, Cmd::Get),
+    ("set", -3, Cmd::Set),
+    ("ping", -1, Cmd::Ping),
+    ("incr", 2, Cmd::Incr),
+    ("mget", -2, Cmd::MGet),
+    ("mset", -3, Cmd::MSet),
+    ("del", -2, Cmd::Del),
+    ("exists", -2, Cmd::Exists),
+    ("decr", 2, Cmd::Decr),
+    ("incrby", 3, Cmd::IncrBy),
+    ("decrby", 3, Cmd::DecrBy),
+    ("expire", -3, Cmd::Expire),
+    ("pexpire", -3, Cmd::PExpire),
+    ("ttl", 2, Cmd::Ttl),
+    ("pttl", 2, Cmd::PTtl),
+    ("echo", 2, Cmd::Echo),
+    ("dbsize", 1, Cmd::DbSize),
+    ("flushdb", -1, Cmd::FlushDb),
+    ("quit", -1, Cmd::Quit),
+    ("command", -1, Cmd::Command),
+    ("config", -2, Cmd::Config),
+];
+
+/// What running a command did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exec {
+    /// Replied in full.
+    Done,
+    /// The reply does not fit yet and nothing was changed: run the command
+    /// again (with the same `resume`) once the output is flushed.
+    Blocked,
+    /// Replied in part (MGET): run it again with `resume` = this after a flush.
+    Partial(usize),
+    /// Replied; close the connection once the output is flushed.
+    Quit,
+}
+
+/// A parsed request: the input bytes and its argument ranges.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub data: &'a [u8],
+    pub args: &'a [Arg],
+}
+
+impl Request<'_> {
+    fn arg(&self, i: usize) -> &[u8] {
+        let (start, end) = self.args[i];
+        &self.data[start..end]
+    }
+
+    fn is(&self, i: usize, word: &str) -> bool {
+        self.arg(i).eq_ignore_ascii_case(word.as_bytes())
+    }
+
+    fn len(&self) -> usize {
+        self.args.len()
+    }
+}
+
+/// Runs `req` at tick `now`. `resume` is 0, or where a partial MGET goes on.
+pub fn execute(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
+    if out.remaining() < SMALL_REPLY {
+        return Exec::Blocked;
+    }
+    let Some(&(name, arity, cmd)) = COMMANDS.iter().find(|(name, ..)| req.is(0, name)) else {
+        error(out, format_args!("unknown command '{}', with args beginning with: {}", lossy(req.arg(0)), Preview(req)));
+        return Exec::Done;
+    };
+    let argc = req.len() as i32;
+    let arity_ok = if arity > 0 { argc == arity } else { argc >= -arity };
+    if !arity_ok || (cmd == Cmd::MSet && argc % 2 == 0) || (cmd == Cmd::Ping && argc > 2) {
+        error(out, format_args!("wrong number of arguments for '{name}' command"));
+        return Exec::Done;
+    }
+    match cmd {
+        Cmd::Get => match db.get(req.arg(1), now) {
+            Some(entry) => return reply_bulk(out, &entry.value),
+            None => reply(out, b"$-1\r\n"),
+        },
+        Cmd::Set => set(db, req, out, now),
+        Cmd::Ping if argc == 2 => return reply_bulk(out, req.arg(1)),
+        Cmd::Ping => reply(out, b"+PONG\r\n"),
+        Cmd::Echo => return reply_bulk(out, req.arg(1)),
+        Cmd::Del | Cmd::Exists => {
+            let mut count = 0;
+            for i in 1..req.len() {
+                if db.get(req.arg(i), now).is_some() {
+                    count += 1;
+                    if cmd == Cmd::Del {
+                        db.remove(req.arg(i));
+                    }
+                }
+            }
+            number(out, b':', count);
+        }
+        Cmd::Incr => incr_by(db, req.arg(1), Some(1), out, now),
+        Cmd::Decr => incr_by(db, req.arg(1), Some(-1), out, now),
+        Cmd::IncrBy | Cmd::DecrBy => match integer(req.arg(2)) {
+            Some(by) if cmd == Cmd::IncrBy => incr_by(db, req.arg(1), Some(by), out, now),
+            Some(by) => incr_by(db, req.arg(1), by.checked_neg(), out, now),
+            None => not_an_integer(out),
+        },
+        Cmd::MGet => return mget(db, req, out, now, resume),
+        Cmd::MSet => {
+            for i in (1..req.len()).step_by(2) {
+                db.set(req.arg(i), req.arg(i + 1), Ttl::Clear);
+            }
+            reply(out, b"+OK\r\n");
+        }
+        Cmd::Expire => expire(db, req, out, now, 1000, name),
+        Cmd::PExpire => expire(db, req, out, now, 1, name),
+        Cmd::Ttl | Cmd::PTtl => match db.expiry(req.arg(1), now) {
+            Err(()) => number(out, b':', -2),
+            Ok(None) => number(out, b':', -1),
+            Ok(Some(at)) if cmd == Cmd::PTtl => number(out, b':', (at - now) as i64),
+            Ok(Some(at)) => number(out, b':', ((at - now + 500) / 1000) as i64),
+        },
+        Cmd::DbSize => number(out, b':', db.len() as i64),
+        Cmd::FlushDb if argc == 1 || (argc == 2 && (req.is(1, "async") || req.is(1, "sync"))) => {
+            db.flush();
+            reply(out, b"+OK\r\n");
+        }
+        Cmd::FlushDb => syntax_error(out),
+        Cmd::Quit => {
+            reply(out, b"+OK\r\n");
+            return Exec::Quit;
+        }
+        // Enough for redis-cli's start-up (`COMMAND DOCS`): no command docs.
+        Cmd::Command if argc >= 2 && req.is(1, "count") => number(out, b':', COMMANDS.len() as i64),
+        Cmd::Command => reply(out, b"*0\r\n"),
+        // Enough for redis-benchmark's start-up (`CONFIG GET save`, `appendonly`).
+        Cmd::Config if argc == 3 && req.is(1, "get") => {
+            match ["save", "appendonly"].into_iter().position(|p| req.is(2, p)) {
+                Some(0) => reply(out, b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n"),
+                Some(_) => reply(out, b"*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"),
+                None => reply(out, b"*0\r\n"),
+            };
+        }
+        Cmd::Config => error(out, format_args!("unknown subcommand '{}'. Try CONFIG HELP.", lossy(req.arg(1)))),
+    };
+    Exec::Done
+}
+
+/// A bulk reply if it fits; `Blocked` if it may after a flush; an error if
+/// it never can (a value as large as the whole buffer).
+fn reply_bulk(out: &mut Output<'_>, value: &[u8]) -> Exec {
+    if out.remaining() >= bulk_room(value.len()) {
+        bulk(out, value);
+    } else if out.is_empty() {
+        error(out, format_args!("reply larger than the output buffer"));
+    } else {
+        return Exec::Blocked;
+    }
+    Exec::Done
+}
+
+/// `SET key value [NX|XX] [EX s|PX ms|KEEPTTL]`.
+fn set(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64) {
+    let (mut ttl, mut nx, mut xx, mut ttl_given) = (Ttl::Clear, false, false, false);
+    let mut i = 3;
+    while i < req.len() {
+        if req.is(i, "nx") && !xx {
+            nx = true;
+        } else if req.is(i, "xx") && !nx {
+            xx = true;
+        } else if req.is(i, "keepttl") && !ttl_given {
+            (ttl, ttl_given) = (Ttl::Keep, true);
+        } else if (req.is(i, "ex") || req.is(i, "px")) && !ttl_given && i + 1 < req.len() {
+            let unit = if req.is(i, "ex") { 1000 } else { 1 };
+            i += 1;
+            let Some(n) = integer(req.arg(i)) else { return not_an_integer(out) };
+            match n.checked_mul(unit).filter(|&ms| ms > 0).and_then(|ms| ms.checked_add(now as i64)) {
+                Some(at) => (ttl, ttl_given) = (Ttl::At(at as u64), true),
+                None => return error(out, format_args!("invalid expire time in 'set' command")),
+            }
+        } else {
+            return syntax_error(out);
+        }
+        i += 1;
+    }
+    if (nx || xx) && db.get(req.arg(1), now).is_some() != xx {
+        reply(out, b"$-1\r\n");
+        return;
+    }
+    db.set(req.arg(1), req.arg(2), ttl);
+    reply(out, b"+OK\r\n");
+}
+
+/// `INCR`, `DECR`, `INCRBY`, `DECRBY` (`by` is `None` if it overflowed).
+fn incr_by(db: &mut Db, key: &[u8], by: Option<i64>, out: &mut Output<'_>, now: u64) {
+    let current = match db.get(key, now) {
+        Some(entry) => match integer(&entry.value) {
+            Some(n) => n,
+            None => return not_an_integer(out),
+        },
+        None => 0,
+    };
+    let Some(next) = by.and_then(|by| current.checked_add(by)) else {
+        return error(out, format_args!("increment or decrement would overflow"));
+    };
+    let mut digits = [0u8; 20];
+    db.set(key, decimal(next, &mut digits), Ttl::Keep);
+    number(out, b':', next);
+}
+
+/// `next` in decimal, written at the end of `buf`.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// `MGET key...`: one bulk or nil per key, as many as fit per flush. Not
+/// atomic across flushes (Redis' is): a key may change in between.
+fn mget(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
+    let mut next = resume;
+    if next == 0 {
+        number(out, b'*', req.len() as i64 - 1);
+        next = 1;
+    }
+    while next < req.len() {
+        let reply = match db.get(req.arg(next), now) {
+            Some(entry) => reply_bulk(out, &entry.value),
+            None if out.remaining() >= 5 => {
+                reply(out, b"$-1\r\n");
+                Exec::Done
+            }
+            None => Exec::Blocked,
+        };
+        if reply == Exec::Blocked {
+            return Exec::Partial(next);
+        }
+        next += 1;
+    }
+    Exec::Done
+}
+
+/// `EXPIRE key seconds [NX|XX|GT|LT]` and `PEXPIRE` (`unit` ms per unit).
+fn expire(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, unit: i64, name: &str) {
+    let Some(n) = integer(req.arg(2)) else { return not_an_integer(out) };
+    let Some(at) = n.checked_mul(unit).and_then(|ms| ms.checked_add(now as i64)) else {
+        return error(out, format_args!("invalid expire time in '{name}' command"));
+    };
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for i in 3..req.len() {
+        let flag = [("nx", &mut nx), ("xx", &mut xx), ("gt", &mut gt), ("lt", &mut lt)]
+            .into_iter()
+            .find_map(|(word, flag)| req.is(i, word).then_some(flag));
+        match flag {
+            Some(flag) => *flag = true,
+            None => return error(out, format_args!("Unsupported option {}", lossy(req.arg(i)))),
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return error(out, format_args!("NX and XX, GT or LT options at the same time are not compatible"));
+    }
+    if gt && lt {
+        return error(out, format_args!("GT and LT options at the same time are not compatible"));
+    }
+    let Ok(current) = db.expiry(req.arg(1), now) else { return number(out, b':', 0) };
+    // No TTL counts as an infinite one for GT and LT.
+    let allowed = match current {
+        None => !xx && !gt,
+        Some(old) => !nx && (!gt || at > old as i64) && (!lt || at < old as i64),
+    };
+    if !allowed {
+        return number(out, b':', 0);
+    }
+    if at <= now as i64 {
+        db.remove(req.arg(1));
+    } else {
+        db.expire_at(req.arg(1), at as u64, now);
+    }
+    number(out, b':', 1);
+}
+
+fn not_an_integer(out: &mut Output<'_>) {
+    error(out, format_args!("value is not an integer or out of range"));
+}
+
+fn syntax_error(out: &mut Output<'_>) {
+    error(out, format_args!("syntax error"));
+}
+
+/// At most 128 bytes of `bytes`, invalid UTF-8 replaced.
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(128)])
+}
+
+/// The arguments as Redis quotes them in an unknown command error:
+/// `'a' 'b' `, about 128 bytes at most.
+struct Preview<'a, 'b>(&'a Request<'b>);
+
+impl fmt::Display for Preview<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut used = 0;
+        for i in 1..self.0.len() {
+            if used >= 128 {
+                break;
+            }
+            let arg = self.0.arg(i);
+            let arg = &arg[..arg.len().min(128 - used)];
+            write!(f, "'{}' ", String::from_utf8_lossy(arg))?;
+            used += arg.len() + 3;
+        }
+        Ok(())
+    }
+}
+
+/// Appends a fixed reply (room for it was checked).
+fn reply(out: &mut Output<'_>, bytes: &'static [u8]) {
+    out.push(bytes);
+}
