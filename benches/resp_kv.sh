@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# resp_kv (examples/resp_kv) side by side with Debian's redis-server under
+# redis-benchmark: ops/s per test, medians over rounds, and the ratio
+# resp_kv / redis-server. Also the server's CPU time per request (user +
+# system, from /proc), which still separates the servers when the client
+# is the bottleneck.
+#
+#   benches/resp_kv.sh                       # 3 rounds, -P 1 and -P 16, ~3 min
+#   ROUNDS=1 N=50000 benches/resp_kv.sh      # quick look
+#
+# Knobs (environment): ROUNDS (3), N requests per test (200000), CLIENTS (50),
+# PIPELINES ("1 16"), TESTS (ping,set,get), SERVER_CPU (1), CLIENT_CPU (0),
+# OUT (results folder; default $TMPDIR/mio-resp-bench/<UTC time>).
+#
+# Each run starts a fresh server pinned to SERVER_CPU (`taskset`), the client
+# pinned to CLIENT_CPU, and stops the server by its PID. The two servers
+# alternate within each round and pipeline depth, so drift hits both alike.
+# Needs redis-server and redis-benchmark (`.ci/run` installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+N=${N:-200000}
+CLIENTS=${CLIENTS:-50}
+PIPELINES=${PIPELINES:-"1 16"}
+TESTS=${TESTS:-ping,set,get}
+SERVER_CPU=${SERVER_CPU:-1}
+CLIENT_CPU=${CLIENT_CPU:-0}
+OUT=${OUT:-${TMPDIR:-/tmp}/mio-resp-bench/$(date -u +%Y%m%dT%H%M%SZ)}
+
+for tool in redis-server redis-benchmark redis-cli taskset python3; do
+  command -v "$tool" >/dev/null || { echo "$tool not found: run .ci/run (installs redis-tools, redis-server)" >&2; exit 1; }
+done
+
+cargo build --quiet --release --example resp_kv
+OURS=target/release/examples/resp_kv
+mkdir -p "$OUT"
+RESULTS=$OUT/runs.tsv
+printf 'round\tpipeline\tserver\ttest\trps\tcpu_us_per_req\n' >"$RESULTS"
+
+# A port nothing listens on, from a base that is moved past used ones.
+next_port=16400
+free_port() {
+  while (exec 3<>"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
+  port=$next_port
+  next_port=$((next_port + 1))
+}
+
+# Starts server $1 on $port in the background; sets $pid. Waits (bounded)
+# until it answers PING.
+start_server() {
+  case $1 in
+    redis-server) taskset -c "$SERVER_CPU" redis-server --save '' --appendonly no --port "$port" \
+      --bind 127.0.0.1 --daemonize no --loglevel warning >"$OUT/redis-server.log" 2>&1 & ;;
+    resp_kv) taskset -c "$SERVER_CPU" "$OURS" "127.0.0.1:$port" >"$OUT/resp_kv.log" 2>&1 & ;;
+  esac
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && return 0
+    sleep 0.05
+  done
+  echo "$1 did not start on port $port" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  exit 1
+}
+
+stop_server() {
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# The server's CPU time so far, in clock ticks (utime + stime).
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+TICKS_PER_SEC=$(getconf CLK_TCK)
+for round in $(seq "$ROUNDS"); do
+  for pipeline in $PIPELINES; do
+    for server in redis-server resp_kv; do
+      free_port
+      start_server "$server"
+      before=$(cpu_ticks)
+      csv=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -t "$TESTS" -n "$N" -c "$CLIENTS" -P "$pipeline" --csv)
+      after=$(cpu_ticks)
+      stop_server
+      tests=$(printf '%s\n' "$csv" | tail -n +2 | wc -l)
+      cpu_us=$(python3 -c "print(f'{($after - $before) / $TICKS_PER_SEC * 1e6 / ($N * $tests):.3f}')")
+      printf '%s\n' "$csv" | tail -n +2 | while IFS=, read -r test rps _; do
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$pipeline" "$server" "${test//\"/}" "${rps//\"/}" "$cpu_us"
+      done >>"$RESULTS"
+      echo "round $round  -P $pipeline  $server: $(printf '%s\n' "$csv" | tail -n +2 | cut -d, -f1,2 | tr -d '"' | tr '\n' ' ') cpu ${cpu_us} us/req"
+    done
+  done
+done
+
+python3 - "$RESULTS" "$ROUNDS" "$N" "$CLIENTS" <<'EOF' | tee "$OUT/summary.md"
+import csv, statistics, sys
+path, rounds, n, clients = sys.argv[1:]
+rows = list(csv.DictReader(open(path), delimiter="\t"))
+runs = {}
+cpu = {}
+for r in rows:
+    runs.setdefault((r["pipeline"], r["test"], r["server"]), []).append(float(r["rps"]))
+    cpu.setdefault((r["pipeline"], r["server"]), {})[r["round"]] = float(r["cpu_us_per_req"])
+print(f"\nredis-benchmark -n {n} -c {clients}, median of {rounds} round(s), ops/s\n")
+print("| test | -P | redis-server | resp_kv | resp_kv / redis |")
+print("|---|---:|---:|---:|---:|")
+for (p, test, server) in sorted(runs, key=lambda k: (int(k[0]), k[1])):
+    if server != "redis-server":
+        continue
+    ours = runs.get((p, test, "resp_kv"))
+    theirs = statistics.median(runs[(p, test, server)])
+    if ours:
+        ours = statistics.median(ours)
+        print(f"| {test} | {p} | {theirs:,.0f} | {ours:,.0f} | {ours / max(theirs, 1e-9):.2f}x |")
+print("\nserver CPU per request (user + system, µs), median over rounds\n")
+print("| -P | redis-server | resp_kv | resp_kv / redis |")
+print("|---:|---:|---:|---:|")
+for p in sorted({k[0] for k in cpu}, key=int):
+    theirs = statistics.median(cpu[(p, "redis-server")].values())
+    ours = statistics.median(cpu[(p, "resp_kv")].values())
+    print(f"| {p} | {theirs:.3f} | {ours:.3f} | {ours / max(theirs, 1e-9):.2f}x |")
+EOF
+echo "results: $OUT"
