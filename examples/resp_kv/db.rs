@@ -66,10 +66,10 @@ impl Expiries {
         entry.expiry = Some(Expiry { at, timer });
         self.volatile += 1;
         if timer.is_some() && self.armed.is_none_or(|armed| at < armed) {
-            self.armed = Some(at);
-            if let Some(expirer) = &self.expirer {
-                // Full channel: the expirer still wakes at its older deadline.
-                let _ = expirer.wakeup();
+            // If the loop's channel is full, the expirer still wakes at its
+            // older deadline, and the next earlier expiry tries again.
+            if self.expirer.as_ref().is_some_and(|expirer| expirer.wakeup().is_ok()) {
+                self.armed = Some(at);
             }
         }
     }
