@@ -103,28 +103,31 @@ python3 - "$RESULTS" "$ROUNDS" "$N" "$CLIENTS" <<'EOF' | tee "$OUT/summary.md"
 import csv, statistics, sys
 path, rounds, n, clients = sys.argv[1:]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
-runs = {}
-cpu = {}
+rps, cpu = {}, {}
 for r in rows:
-    runs.setdefault((r["pipeline"], r["test"], r["server"]), []).append(float(r["rps"]))
-    cpu.setdefault((r["pipeline"], r["server"]), {})[r["round"]] = float(r["cpu_us_per_req"])
-print(f"\nredis-benchmark -n {n} -c {clients}, median of {rounds} round(s), ops/s\n")
-print("| test | -P | redis-server | resp_kv | resp_kv / redis |")
-print("|---|---:|---:|---:|---:|")
-for (p, test, server) in sorted(runs, key=lambda k: (int(k[0]), k[1])):
-    if server != "redis-server":
-        continue
-    ours = runs.get((p, test, "resp_kv"))
-    theirs = statistics.median(runs[(p, test, server)])
-    if ours:
-        ours = statistics.median(ours)
-        print(f"| {test} | {p} | {theirs:,.0f} | {ours:,.0f} | {ours / max(theirs, 1e-9):.2f}x |")
-print("\nserver CPU per request (user + system, µs), median over rounds\n")
-print("| -P | redis-server | resp_kv | resp_kv / redis |")
-print("|---:|---:|---:|---:|")
-for p in sorted({k[0] for k in cpu}, key=int):
-    theirs = statistics.median(cpu[(p, "redis-server")].values())
-    ours = statistics.median(cpu[(p, "resp_kv")].values())
-    print(f"| {p} | {theirs:.3f} | {ours:.3f} | {ours / max(theirs, 1e-9):.2f}x |")
+    rps.setdefault((int(r["pipeline"]), r["test"]), {}).setdefault(r["server"], {})[r["round"]] = float(r["rps"])
+    cpu.setdefault(int(r["pipeline"]), {}).setdefault(r["server"], {})[r["round"]] = float(r["cpu_us_per_req"])
+
+
+def compare(by_server):
+    """Both servers' medians, the ratio of medians, the median of per-round ratios."""
+    ours, theirs = by_server["resp_kv"], by_server["redis-server"]
+    paired = [ours[k] / max(theirs[k], 1e-9) for k in ours if k in theirs]
+    m_ours, m_theirs = statistics.median(ours.values()), statistics.median(theirs.values())
+    return m_theirs, m_ours, m_ours / max(m_theirs, 1e-9), statistics.median(paired)
+
+
+print(f"\nredis-benchmark -n {n} -c {clients}, ops/s, median of {rounds} round(s)\n")
+print("| test | -P | redis-server | resp_kv | ratio of medians | median of per-round ratios |")
+print("|---|---:|---:|---:|---:|---:|")
+for (p, test) in sorted(rps):
+    theirs, ours, ratio, paired = compare(rps[(p, test)])
+    print(f"| {test} | {p} | {theirs:,.0f} | {ours:,.0f} | {ratio:.2f}x | {paired:.2f}x |")
+print("\nserver CPU time per request (user + system, µs; lower is better)\n")
+print("| -P | redis-server | resp_kv | ratio of medians | median of per-round ratios |")
+print("|---:|---:|---:|---:|---:|")
+for p in sorted(cpu):
+    theirs, ours, ratio, paired = compare(cpu[p])
+    print(f"| {p} | {theirs:.3f} | {ours:.3f} | {ratio:.2f}x | {paired:.2f}x |")
 EOF
 echo "results: $OUT"
