@@ -14,7 +14,8 @@
 #
 # Each run starts a fresh server pinned to SERVER_CPU (`taskset`), the client
 # pinned to CLIENT_CPU, and stops the server by its PID. The two servers
-# alternate within each round and pipeline depth, so drift hits both alike.
+# alternate test by test (redis-server, resp_kv, next test...), so each pair
+# of runs is close in time and drift of the machine hits both alike.
 # Needs redis-server and redis-benchmark (`.ci/run` installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,19 +83,21 @@ cpu_ticks() {
 TICKS_PER_SEC=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
   for pipeline in $PIPELINES; do
-    for server in redis-server resp_kv; do
-      free_port
-      start_server "$server"
-      before=$(cpu_ticks)
-      csv=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -t "$TESTS" -n "$N" -c "$CLIENTS" -P "$pipeline" --csv)
-      after=$(cpu_ticks)
-      stop_server
-      tests=$(printf '%s\n' "$csv" | tail -n +2 | wc -l)
-      cpu_us=$(python3 -c "print(f'{($after - $before) / $TICKS_PER_SEC * 1e6 / ($N * $tests):.3f}')")
-      printf '%s\n' "$csv" | tail -n +2 | while IFS=, read -r test rps _; do
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$pipeline" "$server" "${test//\"/}" "${rps//\"/}" "$cpu_us"
-      done >>"$RESULTS"
-      echo "round $round  -P $pipeline  $server: $(printf '%s\n' "$csv" | tail -n +2 | cut -d, -f1,2 | tr -d '"' | tr '\n' ' ') cpu ${cpu_us} us/req"
+    for test in ${TESTS//,/ }; do
+      for server in redis-server resp_kv; do
+        free_port
+        start_server "$server"
+        before=$(cpu_ticks)
+        csv=$(taskset -c "$CLIENT_CPU" redis-benchmark -p "$port" -t "$test" -n "$N" -c "$CLIENTS" -P "$pipeline" --csv | tail -n +2)
+        after=$(cpu_ticks)
+        stop_server
+        lines=$(printf '%s\n' "$csv" | wc -l)
+        cpu_us=$(python3 -c "print(f'{($after - $before) / $TICKS_PER_SEC * 1e6 / ($N * $lines):.3f}')")
+        printf '%s\n' "$csv" | while IFS=, read -r name rps _; do
+          printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$pipeline" "$server" "${name//\"/}" "${rps//\"/}" "$cpu_us"
+        done >>"$RESULTS"
+        echo "round $round  -P $pipeline  $server: $(printf '%s\n' "$csv" | cut -d, -f1,2 | tr -d '"' | tr '\n' ' ') cpu ${cpu_us} us/req"
+      done
     done
   done
 done
@@ -103,31 +106,30 @@ python3 - "$RESULTS" "$ROUNDS" "$N" "$CLIENTS" <<'EOF' | tee "$OUT/summary.md"
 import csv, statistics, sys
 path, rounds, n, clients = sys.argv[1:]
 rows = list(csv.DictReader(open(path), delimiter="\t"))
-rps, cpu = {}, {}
+runs = {}
 for r in rows:
-    rps.setdefault((int(r["pipeline"]), r["test"]), {}).setdefault(r["server"], {})[r["round"]] = float(r["rps"])
-    cpu.setdefault(int(r["pipeline"]), {}).setdefault(r["server"], {})[r["round"]] = float(r["cpu_us_per_req"])
+    by_server = runs.setdefault((int(r["pipeline"]), r["test"]), {}).setdefault(r["server"], {})
+    by_server[r["round"]] = (float(r["rps"]), float(r["cpu_us_per_req"]))
 
 
-def compare(by_server):
-    """Both servers' medians, the ratio of medians, the median of per-round ratios."""
+def compare(by_server, i):
+    """Both servers' medians of figure i, the ratio of medians, the median of per-round ratios."""
     ours, theirs = by_server["resp_kv"], by_server["redis-server"]
-    paired = [ours[k] / max(theirs[k], 1e-9) for k in ours if k in theirs]
-    m_ours, m_theirs = statistics.median(ours.values()), statistics.median(theirs.values())
+    paired = [ours[k][i] / max(theirs[k][i], 1e-9) for k in ours if k in theirs]
+    m_ours = statistics.median(v[i] for v in ours.values())
+    m_theirs = statistics.median(v[i] for v in theirs.values())
     return m_theirs, m_ours, m_ours / max(m_theirs, 1e-9), statistics.median(paired)
 
 
-print(f"\nredis-benchmark -n {n} -c {clients}, ops/s, median of {rounds} round(s)\n")
-print("| test | -P | redis-server | resp_kv | ratio of medians | median of per-round ratios |")
-print("|---|---:|---:|---:|---:|---:|")
-for (p, test) in sorted(rps):
-    theirs, ours, ratio, paired = compare(rps[(p, test)])
-    print(f"| {test} | {p} | {theirs:,.0f} | {ours:,.0f} | {ratio:.2f}x | {paired:.2f}x |")
-print("\nserver CPU time per request (user + system, µs; lower is better)\n")
-print("| -P | redis-server | resp_kv | ratio of medians | median of per-round ratios |")
-print("|---:|---:|---:|---:|---:|")
-for p in sorted(cpu):
-    theirs, ours, ratio, paired = compare(cpu[p])
-    print(f"| {p} | {theirs:.3f} | {ours:.3f} | {ratio:.2f}x | {paired:.2f}x |")
+print(f"\nredis-benchmark -n {n} -c {clients}; medians of {rounds} round(s); ratios are resp_kv / redis-server")
+print("(ops/s: higher is better; server CPU µs per request, user + system: lower is better)\n")
+print("| test | -P | redis-server ops/s | resp_kv ops/s | ratio | per-round ratio | "
+      "redis-server CPU µs/req | resp_kv CPU µs/req | CPU ratio |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (p, test) in sorted(runs):
+    theirs, ours, ratio, paired = compare(runs[(p, test)], 0)
+    c_theirs, c_ours, c_ratio, _ = compare(runs[(p, test)], 1)
+    print(f"| {test} | {p} | {theirs:,.0f} | {ours:,.0f} | {ratio:.2f}x | {paired:.2f}x | "
+          f"{c_theirs:.2f} | {c_ours:.2f} | {c_ratio:.2f}x |")
 EOF
 echo "results: $OUT"
