@@ -14,7 +14,7 @@ use mio::machine::Notifier;
 use mio::timer::{Timeout, TimerWheel};
 
 /// How many keys may have a timer-driven expiry at once.
-pub const EXPIRY_TIMERS: usize = 1 << 18;
+pub const EXPIRY_TIMERS: usize = 1 << 20;
 
 /// A value and its expiry.
 #[derive(Debug)]

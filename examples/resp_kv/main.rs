@@ -23,7 +23,8 @@
 //! Bounds: a request must fit in one 64 KiB buffer (so must a value); a
 //! larger one is answered with an error and the connection closed. Replies
 //! go through a 64 KiB output buffer: an MGET larger than that is written in
-//! parts as the client reads them.
+//! parts as the client reads them. Up to 2^20 keys with a TTL are evicted on
+//! time by the timer wheel; past that, new TTLs expire lazily (on access).
 
 mod commands;
 mod db;
