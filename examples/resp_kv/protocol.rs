@@ -19,7 +19,7 @@ use mio::machine::Scope;
 use mio::stream::{Intent, Limit, Protocol, Transport};
 use mio::tcp::TcpStream;
 
-use crate::commands::{execute, Exec, Request};
+use crate::commands::{execute, Exec, Request, SMALL_REPLY};
 use crate::db::Db;
 use crate::frame::{self, error, Arg, Frame};
 
@@ -84,6 +84,10 @@ impl Protocol for Resp {
 
     fn limit_exceeded(self, t: &mut Transport<'_, TcpStream>, limit: Limit, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
         match limit {
+            // Make room for the error first (the stream calls again after the flush).
+            Limit::BufferSize { .. } | Limit::Delimiter { .. } if t.output().remaining() < SMALL_REPLY => {
+                Intent::of(self).expect_flush()
+            }
             Limit::BufferSize { capacity, .. } | Limit::Delimiter { max: capacity } => {
                 error(t.output(), format_args!("Protocol error: request larger than the {capacity}-byte buffer"));
                 Intent::of(Resp::Closing).expect_flush()
@@ -110,6 +114,9 @@ fn serve(state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv
         match frame::parse(input.data(), args) {
             Frame::Partial(need) => return Intent::of(SERVING).expect_bytes(need),
             Frame::Empty(len) => input.consume(len),
+            Frame::Invalid(_) if output.remaining() < SMALL_REPLY => {
+                return Intent::of(Resp::Serving { resume }).expect_flush();
+            }
             Frame::Invalid(e) => {
                 error(output, format_args!("Protocol error: {e}"));
                 return Intent::of(Resp::Closing).expect_flush();
