@@ -1,6 +1,7 @@
 //! A TCP echo server on the machine layer: an `Accept` machine spawns one
-//! `Stream<Echo>` per connection; `Echo` is a four-callback protocol, and
-//! `#[machine]` composes the listener with a signal watcher.
+//! `Stream<Echo>` per connection; `Echo` (in `shared/tcp_echo.rs`) is a
+//! four-callback protocol, and `#[machine]` composes the listener with a
+//! signal watcher.
 //!
 //! ```text
 //! cargo run --release --example echo [ADDR]     # default 127.0.0.1:7000
@@ -14,44 +15,14 @@
 
 use std::net::SocketAddr;
 
-use mio::machine::{Accept, Loop, LoopConfig, Scope, SignalShutdown};
-use mio::stream::{Intent, Protocol, Stream, Transport};
-use mio::tcp::{TcpListener, TcpStream};
+use mio::machine::{Accept, Loop, LoopConfig, SignalShutdown};
+use mio::stream::Stream;
+use mio::tcp::TcpListener;
 
-/// The echo protocol: whatever arrives goes back.
-struct Echo;
+#[path = "shared/tcp_echo.rs"]
+mod tcp_echo;
+use tcp_echo::Echo;
 
-impl Protocol for Echo {
-    type Context = ();
-    type Socket = TcpStream;
-
-    fn create(t: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
-        let _ = t.socket().set_nodelay(true);
-        Intent::of(Echo).expect_bytes(1)
-    }
-
-    fn bytes_read(self, t: &mut Transport<'_, TcpStream>, _end: usize, _: &mut Scope<'_, ()>) -> Intent<Self> {
-        let (input, output) = t.buffers();
-        let n = output.push(input.data());
-        input.consume(n);
-        if input.is_empty() {
-            Intent::of(Echo).expect_bytes(1)
-        } else {
-            // The peer does not read: wait until our output drains.
-            Intent::of(Echo).expect_flush()
-        }
-    }
-
-    fn bytes_flushed(self, t: &mut Transport<'_, TcpStream>, s: &mut Scope<'_, ()>) -> Intent<Self> {
-        self.bytes_read(t, 0, s)
-    }
-
-    fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
-        Intent::done()
-    }
-}
-
-/// Stops the loop on SIGINT or SIGTERM.
 #[mio::machine]
 enum Server {
     Echo(Accept<TcpListener, Stream<Echo>>),
@@ -67,9 +38,11 @@ fn main() -> std::io::Result<()> {
     config.machines(20_000).buffers(16 * 1024, 1024);
     let mut lp = Loop::<Server>::new(&config)?;
     let listener = TcpListener::bind(addr)?;
-    println!("listening on {}", listener.local_addr()?);
+    let local = listener.local_addr()?;
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Echo)).map_err(std::io::Error::other)?;
+    // Signals are caught before anyone can learn where we listen.
     lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
         .map_err(std::io::Error::other)?;
+    println!("listening on {local}");
     lp.run(())
 }

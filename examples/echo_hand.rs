@@ -1,124 +1,79 @@
 //! The echo server of `echo.rs` with its composed machine written by hand
-//! instead of by `#[machine]`: the baseline that shows generated dispatch
-//! costs nothing (benches/echo.sh runs both).
+//! instead of by `#[machine]` (the same seed enum and `match` dispatch the
+//! macro generates): the baseline that shows generated dispatch costs
+//! nothing (benches/echo.sh runs both).
 //!
 //! ```text
 //! cargo run --release --example echo_hand [ADDR]     # default 127.0.0.1:7000
 //! nc 127.0.0.1 7000
 //! ```
-//!
-//! Each readable event costs one `read` and one `write` (a short read means
-//! the socket is drained). Buffers come from the loop's pool and are held
-//! only while a connection has bytes in flight, so idle connections cost a
-//! slab slot. SIGINT/SIGTERM stop the loop; everything is closed on exit.
 
 use std::net::SocketAddr;
 
-use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, Response, Scope, SpawnError};
-use mio::stream::{Intent, Protocol, Stream, Transport};
+use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, Response, Scope, SignalShutdown, SpawnError};
+use mio::stream::Stream;
 use mio::tcp::{TcpListener, TcpStream};
-use mio::unix::Signals;
-use mio::{EventSet, PollOpt};
+use mio::EventSet;
 
-/// The echo protocol: whatever arrives goes back.
-struct Echo;
+#[path = "shared/tcp_echo.rs"]
+mod tcp_echo;
+use tcp_echo::Echo;
 
-impl Protocol for Echo {
-    type Context = ();
-    type Socket = TcpStream;
+type Listener = Accept<TcpListener, Stream<Echo>>;
 
-    fn create(t: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
-        let _ = t.socket().set_nodelay(true);
-        Intent::of(Echo).expect_bytes(1)
-    }
-
-    fn bytes_read(self, t: &mut Transport<'_, TcpStream>, _end: usize, _: &mut Scope<'_, ()>) -> Intent<Self> {
-        let (input, output) = t.buffers();
-        let n = output.push(input.data());
-        input.consume(n);
-        if input.is_empty() {
-            Intent::of(Echo).expect_bytes(1)
-        } else {
-            // The peer does not read: wait until our output drains.
-            Intent::of(Echo).expect_flush()
-        }
-    }
-
-    fn bytes_flushed(self, t: &mut Transport<'_, TcpStream>, s: &mut Scope<'_, ()>) -> Intent<Self> {
-        self.bytes_read(t, 0, s)
-    }
-
-    fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
-        Intent::done()
-    }
-}
-
-/// Stops the loop on SIGINT or SIGTERM.
-struct Shutdown(Signals);
-
-impl Machine for Shutdown {
-    type Context = ();
-    type Seed = ();
-
-    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
-        Created::error(mio::machine::MachineError::new(std::io::ErrorKind::Unsupported, "not spawned"))
-    }
-
-    fn ready(self, _: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        if let Ok(Some(_)) = self.0.receive() {
-            scope.shutdown_loop();
-        }
-        Response::ok(self)
-    }
-
-    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        Response::ok(self)
-    }
-}
-
-/// The server: the listener with its connections, and the signal watcher.
 enum Server {
-    Echo(Accept<TcpListener, Stream<Echo>>),
-    Shutdown(Shutdown),
+    Echo(Listener),
+    Shutdown(SignalShutdown<()>),
 }
 
-/// What `#[machine]` generates, written by hand.
+/// One seed variant per machine variant, as `#[machine]` generates.
+enum ServerSeed {
+    Echo(TcpStream),
+    Shutdown(()),
+}
+
+/// Runs `$call` on the variant and wraps the response back.
+macro_rules! dispatch {
+    ($self:expr, $m:ident => $call:expr) => {
+        match $self {
+            Server::Echo($m) => $call.map(Server::Echo, ServerSeed::Echo),
+            Server::Shutdown($m) => $call.map(Server::Shutdown, ServerSeed::Shutdown),
+        }
+    };
+}
+
 impl Machine for Server {
     type Context = ();
-    type Seed = TcpStream;
+    type Seed = ServerSeed;
 
-    fn create(seed: TcpStream, scope: &mut Scope<'_, ()>) -> Created<Self> {
-        Accept::create(seed, scope).map(Server::Echo)
-    }
-    fn ready(self, events: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.ready(events, scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => m.ready(events, scope).map(Server::Shutdown, |()| unreachable!()),
+    fn create(seed: ServerSeed, scope: &mut Scope<'_, ()>) -> Created<Self> {
+        match seed {
+            ServerSeed::Echo(s) => Listener::create(s, scope).map(Server::Echo),
+            ServerSeed::Shutdown(s) => SignalShutdown::create(s, scope).map(Server::Shutdown),
         }
     }
-    fn spawned(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.spawned(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
+    fn ready(self, events: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ServerSeed> {
+        dispatch!(self, m => m.ready(events, scope))
+    }
+    fn spawned(self, scope: &mut Scope<'_, ()>) -> Response<Self, ServerSeed> {
+        dispatch!(self, m => m.spawned(scope))
+    }
+    fn spawn_error(self, scope: &mut Scope<'_, ()>, e: SpawnError<ServerSeed>) -> Response<Self, ServerSeed> {
+        match (self, e.seed) {
+            (Server::Echo(m), ServerSeed::Echo(seed)) => {
+                m.spawn_error(scope, SpawnError { seed, kind: e.kind }).map(Server::Echo, ServerSeed::Echo)
+            }
+            (Server::Shutdown(m), ServerSeed::Shutdown(seed)) => {
+                m.spawn_error(scope, SpawnError { seed, kind: e.kind }).map(Server::Shutdown, ServerSeed::Shutdown)
+            }
+            (other, _) => Response::ok(other),
         }
     }
-    fn spawn_error(self, scope: &mut Scope<'_, ()>, e: SpawnError<TcpStream>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.spawn_error(scope, e).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
+    fn timeout(self, scope: &mut Scope<'_, ()>) -> Response<Self, ServerSeed> {
+        dispatch!(self, m => m.timeout(scope))
     }
-    fn timeout(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.timeout(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn wakeup(self, scope: &mut Scope<'_, ()>) -> Response<Self, TcpStream> {
-        match self {
-            Server::Echo(m) => m.wakeup(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
+    fn wakeup(self, scope: &mut Scope<'_, ()>) -> Response<Self, ServerSeed> {
+        dispatch!(self, m => m.wakeup(scope))
     }
 }
 
@@ -131,13 +86,11 @@ fn main() -> std::io::Result<()> {
     config.machines(20_000).buffers(16 * 1024, 1024);
     let mut lp = Loop::<Server>::new(&config)?;
     let listener = TcpListener::bind(addr)?;
-    println!("listening on {}", listener.local_addr()?);
+    let local = listener.local_addr()?;
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Echo)).map_err(std::io::Error::other)?;
-    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
-    lp.add_machine_with(|scope| match scope.register(&signals, EventSet::readable(), PollOpt::edge()) {
-        Ok(()) => Created::ok(Server::Shutdown(Shutdown(signals))),
-        Err(e) => Created::error(e.into()),
-    })
-    .map_err(std::io::Error::other)?;
+    // Signals are caught before anyone can learn where we listen.
+    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
+        .map_err(std::io::Error::other)?;
+    println!("listening on {local}");
     lp.run(())
 }

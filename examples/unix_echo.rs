@@ -17,10 +17,9 @@ use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
-use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, MachineError, Response, Scope, SpawnError};
+use mio::machine::{Accept, Loop, LoopConfig, Scope, SignalShutdown};
 use mio::stream::{Intent, Protocol, Stream, Transport};
-use mio::unix::{Signals, UnixListener, UnixStream};
-use mio::{EventSet, PollOpt};
+use mio::unix::{UnixListener, UnixStream};
 
 /// The echo protocol: whatever arrives goes back.
 struct Echo;
@@ -66,74 +65,11 @@ impl Protocol for Echo {
     }
 }
 
-/// Stops the loop on SIGINT or SIGTERM.
-struct Shutdown(Signals);
-
-impl Machine for Shutdown {
-    type Context = ();
-    type Seed = ();
-
-    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
-        Created::error(MachineError::new(io::ErrorKind::Unsupported, "not spawned"))
-    }
-
-    fn ready(self, _: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        while let Ok(Some(signal)) = self.0.receive() {
-            eprintln!("signal {signal}: shutting down");
-            scope.shutdown_loop();
-        }
-        Response::ok(self)
-    }
-
-    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        Response::ok(self)
-    }
-}
-
 /// The server: the listener with its connections, and the signal watcher.
+#[mio::machine]
 enum Server {
     Echo(Accept<UnixListener, Stream<Echo>>),
-    Shutdown(Shutdown),
-}
-
-/// What `#[machine]` generates; written by hand until the derive lands.
-impl Machine for Server {
-    type Context = ();
-    type Seed = UnixStream;
-
-    fn create(seed: UnixStream, scope: &mut Scope<'_, ()>) -> Created<Self> {
-        Accept::create(seed, scope).map(Server::Echo)
-    }
-    fn ready(self, events: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, UnixStream> {
-        match self {
-            Server::Echo(m) => m.ready(events, scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => m.ready(events, scope).map(Server::Shutdown, |()| unreachable!()),
-        }
-    }
-    fn spawned(self, scope: &mut Scope<'_, ()>) -> Response<Self, UnixStream> {
-        match self {
-            Server::Echo(m) => m.spawned(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn spawn_error(self, scope: &mut Scope<'_, ()>, e: SpawnError<UnixStream>) -> Response<Self, UnixStream> {
-        match self {
-            Server::Echo(m) => m.spawn_error(scope, e).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn timeout(self, scope: &mut Scope<'_, ()>) -> Response<Self, UnixStream> {
-        match self {
-            Server::Echo(m) => m.timeout(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
-    fn wakeup(self, scope: &mut Scope<'_, ()>) -> Response<Self, UnixStream> {
-        match self {
-            Server::Echo(m) => m.wakeup(scope).map(Server::Echo, |s| s),
-            Server::Shutdown(m) => Response::ok(Server::Shutdown(m)),
-        }
-    }
+    Shutdown(SignalShutdown<()>),
 }
 
 /// Binds `path`, replacing a socket file that nobody listens on any more.
@@ -162,18 +98,14 @@ impl Drop for RemoveOnDrop {
 
 fn main() -> io::Result<()> {
     let path = PathBuf::from(std::env::args_os().nth(1).unwrap_or_else(|| "/tmp/mio-unix-echo.sock".into()));
-    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
     let listener = bind(&path)?;
     let _remove = RemoveOnDrop(path.clone());
     let mut config = LoopConfig::new();
     config.machines(4096).buffers(16 * 1024, 1024);
     let mut lp = Loop::<Server>::new(&config)?;
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Echo)).map_err(io::Error::other)?;
-    lp.add_machine_with(|scope| match scope.register(&signals, EventSet::readable(), PollOpt::edge()) {
-        Ok(()) => Created::ok(Server::Shutdown(Shutdown(signals))),
-        Err(e) => Created::error(e.into()),
-    })
-    .map_err(io::Error::other)?;
+    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
+        .map_err(io::Error::other)?;
     println!("listening on {}", path.display());
     lp.run(())
 }
