@@ -18,10 +18,12 @@
 pub(super) const NIL: u32 = u32::MAX;
 
 /// Index of a list in [`Entries`]'s list table.
-pub(super) type ListId = u16;
+pub(super) type ListId = u32;
 
-/// One timer; `payload` is `Some` exactly while it is live.
+/// One timer; `payload` is `Some` exactly while it is live. Aligned so that
+/// a small entry never straddles two cache lines (a cache miss each).
 #[derive(Debug)]
+#[repr(align(32))]
 struct Node<T> {
     deadline: u64,
     prev: u32,
@@ -198,6 +200,31 @@ impl<T> Entries<T> {
         Some(head)
     }
 
+    /// Moves every entry of `src` to the end of `dst`, in order, in O(1).
+    #[inline]
+    pub(super) fn append(&mut self, dst: ListId, src: ListId) {
+        let moved = std::mem::replace(&mut self.lists[src as usize], EMPTY);
+        if moved.head == NIL {
+            return;
+        }
+        #[cfg(debug_assertions)]
+        {
+            let mut i = moved.head;
+            while i != NIL {
+                self.on_list[i as usize] = dst;
+                i = self.nodes[i as usize].next;
+            }
+        }
+        let tail = self.lists[dst as usize].tail;
+        if tail == NIL {
+            self.lists[dst as usize].head = moved.head;
+        } else {
+            self.nodes[tail as usize].next = moved.head;
+            self.nodes[moved.head as usize].prev = tail;
+        }
+        self.lists[dst as usize].tail = moved.tail;
+    }
+
     /// Empties `list` at once and returns its old head. The detached entries
     /// stay chained by [`next`](Self::next) until each is pushed elsewhere,
     /// so read `next` before re-linking an entry.
@@ -236,6 +263,26 @@ mod tests {
         assert_eq!(e.pop_front(0), Some(ids[2]));
         assert_eq!(e.pop_front(0), None);
         assert!(e.is_empty(0) && e.is_empty(1));
+    }
+
+    #[test]
+    fn append_moves_a_whole_list_in_order() {
+        let mut e = Entries::new(5, 3);
+        let ids: Vec<u32> = (0..5).map(|p| e.alloc(0, p).unwrap().0).collect();
+        e.append(0, 1); // both empty
+        assert!(e.is_empty(0));
+        e.push_back(1, ids[0]);
+        e.push_back(1, ids[1]);
+        e.append(0, 1); // into an empty list
+        assert!(e.is_empty(1));
+        e.push_back(2, ids[2]);
+        e.push_back(2, ids[3]);
+        e.append(0, 2); // after entries
+        e.push_back(0, ids[4]);
+        assert_eq!(order(&e, 0), [0, 1, 2, 3, 4]);
+        e.unlink(0, ids[2]);
+        assert_eq!(e.pop_front(0), Some(ids[0]));
+        assert_eq!(order(&e, 0), [1, 3, 4]);
     }
 
     #[test]
