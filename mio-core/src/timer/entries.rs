@@ -10,9 +10,9 @@
 //! many timers, advancing the wheel is bound by cache misses on entries, and
 //! an entry moved down to level 0 is then fired from the same cache line.
 //!
-//! Nothing here allocates after [`Entries::new`]: the vector is reserved up
-//! front and only grows, by `push` within that reservation, until `capacity`
-//! entries exist.
+//! Nothing here allocates after [`Entries::new`], which also writes every
+//! entry (vacant, on the free list): the memory is really there from the
+//! start, so the first timers set in it take no page faults either.
 
 /// "No entry": the end of a list.
 pub(super) const NIL: u32 = u32::MAX;
@@ -58,17 +58,24 @@ pub(super) struct Entries<T> {
 
 impl<T> Entries<T> {
     /// Room for `capacity` entries (clamped to `u32::MAX`) and `lists` lists,
-    /// all allocated now.
+    /// all allocated (and written) now.
     pub(super) fn new(capacity: usize, lists: usize) -> Self {
         let capacity = u32::try_from(capacity).unwrap_or(u32::MAX);
+        let vacant = |i: u32| Node {
+            deadline: 0,
+            prev: NIL,
+            next: i.checked_add(1).filter(|&n| n < capacity).unwrap_or(NIL),
+            generation: 0,
+            payload: None,
+        };
         Entries {
-            nodes: Vec::with_capacity(capacity as usize),
+            nodes: (0..capacity).map(vacant).collect(),
             lists: vec![EMPTY; lists],
-            free_head: NIL,
+            free_head: if capacity > 0 { 0 } else { NIL },
             capacity,
             len: 0,
             #[cfg(debug_assertions)]
-            on_list: Vec::with_capacity(capacity as usize),
+            on_list: vec![ListId::MAX; capacity as usize],
         }
     }
 
@@ -87,25 +94,16 @@ impl<T> Entries<T> {
     /// entries are live.
     #[inline]
     pub(super) fn alloc(&mut self, deadline: u64, payload: T) -> Result<(u32, u32), T> {
-        let index = if self.free_head != NIL {
-            let index = self.free_head;
-            let node = &mut self.nodes[index as usize];
-            self.free_head = node.next;
-            node.deadline = deadline;
-            node.payload = Some(payload);
-            index
-        } else if (self.nodes.len() as u64) < u64::from(self.capacity) {
-            let index = self.nodes.len() as u32;
-            // Within the capacity reserved in `new`: never reallocates.
-            self.nodes.push(Node { deadline, prev: NIL, next: NIL, generation: 0, payload: Some(payload) });
-            #[cfg(debug_assertions)]
-            self.on_list.push(ListId::MAX);
-            index
-        } else {
+        if self.free_head == NIL {
             return Err(payload);
-        };
+        }
+        let index = self.free_head;
+        let node = &mut self.nodes[index as usize];
+        self.free_head = node.next;
+        node.deadline = deadline;
+        node.payload = Some(payload);
         self.len += 1;
-        Ok((index, self.nodes[index as usize].generation))
+        Ok((index, node.generation))
     }
 
     /// Frees a live entry that is on no list, returning its payload.
@@ -283,6 +281,17 @@ mod tests {
         e.unlink(0, ids[2]);
         assert_eq!(e.pop_front(0), Some(ids[0]));
         assert_eq!(order(&e, 0), [1, 3, 4]);
+    }
+
+    #[test]
+    fn a_new_slab_is_written_and_hands_out_entries_in_order() {
+        let mut e = Entries::new(5, 1);
+        assert_eq!(e.nodes.len(), 5);
+        assert!(e.nodes.iter().all(|n| n.payload.is_none()));
+        let ids: Vec<u32> = (0..5).map(|p| e.alloc(0, p).unwrap().0).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4]);
+        assert_eq!(e.alloc(0, 5), Err(5));
+        assert_eq!(Entries::<u8>::new(0, 1).alloc(0, 1), Err(1));
     }
 
     #[test]
