@@ -195,10 +195,11 @@ impl<T> TimerWheel<T> {
         if !self.entries.is_live(timeout.index, timeout.generation) {
             return None;
         }
-        let deadline = self.entries.deadline(timeout.index);
-        let (list, lvl) = self.list_of(deadline);
-        self.entries.unlink(list, timeout.index);
+        debug_assert_eq!(self.entries.list(timeout.index), self.list_of(self.entries.deadline(timeout.index)).0);
+        let list = self.entries.unlink(timeout.index);
         if self.entries.is_empty(list) {
+            let deadline = self.entries.deadline(timeout.index);
+            let lvl = self.list_of(deadline).1;
             if list == OVERFLOW {
                 self.overflow_min = u64::MAX;
             } else if list >= FIRST_SLOT {
@@ -219,8 +220,8 @@ impl<T> TimerWheel<T> {
     /// The earliest tick at which [`poll`](TimerWheel::poll) may have work,
     /// or `None` if no timer is pending. O(levels).
     ///
-    /// Exact when the earliest timer is less than 64 ticks ahead or alone in
-    /// its slot; otherwise it is the start of the slot holding it, where
+    /// Exact when the earliest timer is in level 0 (in the current block of
+    /// 4096 ticks) or alone in its slot; otherwise it is the start of the slot holding it, where
     /// `poll` moves the slot's timers down a level, after which this is exact
     /// (or closer). The current tick if timers are already due.
     pub fn next_deadline(&self) -> Option<u64> {
