@@ -308,8 +308,12 @@ impl<T> TimerWheel<T> {
         let first = LEVEL1 + (exp.slot * SUBLISTS) as ListId;
         let mut bits = std::mem::take(&mut self.sublists[exp.slot]);
         if bits.is_power_of_two() {
-            let head = self.entries.take(first + bits.trailing_zeros() as ListId);
-            self.replace_chain(head);
+            let mut cursor = self.entries.take(first + bits.trailing_zeros() as ListId);
+            while cursor != NIL {
+                let next = self.entries.next(cursor);
+                self.place_in_level0(cursor);
+                cursor = next;
+            }
             return;
         }
         let mut cursors = [NIL; SUBLISTS];
@@ -325,7 +329,7 @@ impl<T> TimerWheel<T> {
             while i < live {
                 let index = cursors[i];
                 cursors[i] = self.entries.next(index);
-                self.place(index, self.entries.deadline(index));
+                self.place_in_level0(index);
                 if cursors[i] == NIL {
                     live -= 1;
                     cursors[i] = cursors[live];
@@ -362,6 +366,23 @@ impl<T> TimerWheel<T> {
             (OVERFLOW, 0)
         } else {
             (slot_list(lvl, level::slot_for(lvl, deadline), deadline), lvl)
+        }
+    }
+
+    /// [`place`](Self::place) for an entry of the level-1 slot just expired:
+    /// the current tick is that slot's start, so the entry is due in the
+    /// current block of 4096 ticks and goes to level 0, or is pending if due
+    /// now. Fewer instructions than `place`, for the wheel's busiest move.
+    #[inline]
+    fn place_in_level0(&mut self, index: u32) {
+        let deadline = self.entries.deadline(index);
+        debug_assert_eq!(deadline >> level::SLOT_BITS, self.elapsed >> level::SLOT_BITS);
+        if deadline <= self.elapsed {
+            self.entries.push_back(PENDING, index);
+        } else {
+            let slot = deadline as usize % SLOTS;
+            self.levels.set(0, slot);
+            self.entries.push_back(slot_list(0, slot, deadline), index);
         }
     }
 
