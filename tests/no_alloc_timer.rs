@@ -91,7 +91,7 @@ fn round(event_loop: &mut EventLoop<Rearm>, clock: &ManualClock, h: &mut Rearm, 
             0 => Duration::from_millis(i % 64),
             1 => Duration::from_millis(i * 37 % 5000),
             2 => Duration::from_secs(i % 7200),
-            3 => Duration::from_secs(86_400 * 365 * 3), // beyond the 64^3-tick wheel
+            3 => Duration::from_secs(86_400 * 365 * 3), // beyond the wheel (1 << 18 rounds up to 4096^2 ticks)
             _ => Duration::from_millis(i * 7919 % 400_000),
         };
         *slot = Some(event_loop.timeout(i * 10 + n, delay).expect("capacity"));

@@ -78,8 +78,8 @@ impl EventLoopConfig {
 
     /// How many ticks ahead the wheel's levels cover; deadlines further out
     /// wait in an overflow list and are moved into the wheel as they come in
-    /// range. Rounded up to a power of 64 (one level per factor of 64).
-    /// Default 64^6 ticks (about 2.2 years at 1 ms).
+    /// range. Rounded up to a power of 4096 (one level per factor of 4096).
+    /// Default 4096^3 = 2^36 ticks (about 2.2 years at 1 ms).
     pub fn timer_wheel_size(&mut self, ticks: u64) -> &mut Self {
         self.timer_wheel_size = ticks;
         self

@@ -3,25 +3,29 @@
 //!
 //! Every live entry is on exactly one list: a wheel slot, the pending list or
 //! the overflow list; vacant entries are on the free list. Lists are named by
-//! a [`ListId`] that the wheel gives meaning to and passes in (it can compute
-//! an entry's list from its deadline, so entries do not store it).
+//! a [`ListId`] that the wheel gives meaning to. An entry records its list
+//! (the wheel could compute it from the deadline, but reading it is cheaper,
+//! and with many timers a cancel's cost is mostly how many other cancels the
+//! CPU can overlap with it: fewer instructions, more overlap).
 //!
 //! An entry keeps its deadline, links, generation and payload together: with
 //! many timers, advancing the wheel is bound by cache misses on entries, and
 //! an entry moved down to level 0 is then fired from the same cache line.
 //!
-//! Nothing here allocates after [`Entries::new`]: the vector is reserved up
-//! front and only grows, by `push` within that reservation, until `capacity`
-//! entries exist.
+//! Nothing here allocates after [`Entries::new`], which also writes every
+//! entry (vacant, on the free list): the memory is really there from the
+//! start, so the first timers set in it take no page faults either.
 
 /// "No entry": the end of a list.
 pub(super) const NIL: u32 = u32::MAX;
 
 /// Index of a list in [`Entries`]'s list table.
-pub(super) type ListId = u16;
+pub(super) type ListId = u32;
 
-/// One timer; `payload` is `Some` exactly while it is live.
+/// One timer; `payload` is `Some` exactly while it is live. Aligned so that
+/// a small entry never straddles two cache lines (a cache miss each).
 #[derive(Debug)]
+#[repr(align(32))]
 struct Node<T> {
     deadline: u64,
     prev: u32,
@@ -29,6 +33,8 @@ struct Node<T> {
     next: u32,
     /// Bumped each time the entry is freed, so stale handles miss.
     generation: u32,
+    /// The list it is on (meaningless while vacant).
+    list: ListId,
     payload: Option<T>,
 }
 
@@ -49,24 +55,27 @@ pub(super) struct Entries<T> {
     free_head: u32,
     capacity: u32,
     len: u32,
-    /// Each entry's list, to check the wheel's computed `ListId`s in tests.
-    #[cfg(debug_assertions)]
-    on_list: Vec<ListId>,
 }
 
 impl<T> Entries<T> {
     /// Room for `capacity` entries (clamped to `u32::MAX`) and `lists` lists,
-    /// all allocated now.
+    /// all allocated (and written) now.
     pub(super) fn new(capacity: usize, lists: usize) -> Self {
         let capacity = u32::try_from(capacity).unwrap_or(u32::MAX);
+        let vacant = |i: u32| Node {
+            deadline: 0,
+            prev: NIL,
+            next: i.checked_add(1).filter(|&n| n < capacity).unwrap_or(NIL),
+            generation: 0,
+            list: ListId::MAX,
+            payload: None,
+        };
         Entries {
-            nodes: Vec::with_capacity(capacity as usize),
+            nodes: (0..capacity).map(vacant).collect(),
             lists: vec![EMPTY; lists],
-            free_head: NIL,
+            free_head: if capacity > 0 { 0 } else { NIL },
             capacity,
             len: 0,
-            #[cfg(debug_assertions)]
-            on_list: Vec::with_capacity(capacity as usize),
         }
     }
 
@@ -85,25 +94,16 @@ impl<T> Entries<T> {
     /// entries are live.
     #[inline]
     pub(super) fn alloc(&mut self, deadline: u64, payload: T) -> Result<(u32, u32), T> {
-        let index = if self.free_head != NIL {
-            let index = self.free_head;
-            let node = &mut self.nodes[index as usize];
-            self.free_head = node.next;
-            node.deadline = deadline;
-            node.payload = Some(payload);
-            index
-        } else if (self.nodes.len() as u64) < u64::from(self.capacity) {
-            let index = self.nodes.len() as u32;
-            // Within the capacity reserved in `new`: never reallocates.
-            self.nodes.push(Node { deadline, prev: NIL, next: NIL, generation: 0, payload: Some(payload) });
-            #[cfg(debug_assertions)]
-            self.on_list.push(ListId::MAX);
-            index
-        } else {
+        if self.free_head == NIL {
             return Err(payload);
-        };
+        }
+        let index = self.free_head;
+        let node = &mut self.nodes[index as usize];
+        self.free_head = node.next;
+        node.deadline = deadline;
+        node.payload = Some(payload);
         self.len += 1;
-        Ok((index, self.nodes[index as usize].generation))
+        Ok((index, node.generation))
     }
 
     /// Frees a live entry that is on no list, returning its payload.
@@ -152,14 +152,11 @@ impl<T> Entries<T> {
     /// Appends entry `index` (on no list) to `list`.
     #[inline]
     pub(super) fn push_back(&mut self, list: ListId, index: u32) {
-        #[cfg(debug_assertions)]
-        {
-            self.on_list[index as usize] = list;
-        }
         let tail = self.lists[list as usize].tail;
         let node = &mut self.nodes[index as usize];
         node.prev = tail;
         node.next = NIL;
+        node.list = list;
         if tail == NIL {
             self.lists[list as usize].head = index;
         } else {
@@ -168,13 +165,16 @@ impl<T> Entries<T> {
         self.lists[list as usize].tail = index;
     }
 
-    /// Removes entry `index` from `list`, the list it is on.
+    /// The list entry `index` (a live one) is on.
     #[inline]
-    pub(super) fn unlink(&mut self, list: ListId, index: u32) {
-        #[cfg(debug_assertions)]
-        assert_eq!(self.on_list[index as usize], list, "entry {index} is not on list {list}");
-        let Node { prev, next, .. } = &self.nodes[index as usize];
-        let (prev, next) = (*prev, *next);
+    pub(super) fn list(&self, index: u32) -> ListId {
+        self.nodes[index as usize].list
+    }
+
+    /// Removes entry `index` from the list it is on, and returns that list.
+    #[inline]
+    pub(super) fn unlink(&mut self, index: u32) -> ListId {
+        let Node { prev, next, list, .. } = self.nodes[index as usize];
         if prev == NIL {
             self.lists[list as usize].head = next;
         } else {
@@ -185,6 +185,7 @@ impl<T> Entries<T> {
         } else {
             self.nodes[next as usize].prev = prev;
         }
+        list
     }
 
     /// Removes and returns the first entry of `list`.
@@ -194,8 +195,32 @@ impl<T> Entries<T> {
         if head == NIL {
             return None;
         }
-        self.unlink(list, head);
+        self.unlink(head);
         Some(head)
+    }
+
+    /// Moves every entry of `src` to the end of `dst`, in order, walking them
+    /// to record their new list.
+    #[inline]
+    pub(super) fn append(&mut self, dst: ListId, src: ListId) {
+        let moved = std::mem::replace(&mut self.lists[src as usize], EMPTY);
+        if moved.head == NIL {
+            return;
+        }
+        let mut i = moved.head;
+        while i != NIL {
+            let node = &mut self.nodes[i as usize];
+            node.list = dst;
+            i = node.next;
+        }
+        let tail = self.lists[dst as usize].tail;
+        if tail == NIL {
+            self.lists[dst as usize].head = moved.head;
+        } else {
+            self.nodes[tail as usize].next = moved.head;
+            self.nodes[moved.head as usize].prev = tail;
+        }
+        self.lists[dst as usize].tail = moved.tail;
     }
 
     /// Empties `list` at once and returns its old head. The detached entries
@@ -229,13 +254,45 @@ mod tests {
             e.push_back(0, i);
         }
         assert_eq!(order(&e, 0), [0, 1, 2, 3]);
-        e.unlink(0, ids[1]);
-        e.unlink(0, ids[3]);
+        assert_eq!(e.unlink(ids[1]), 0);
+        e.unlink(ids[3]);
         assert_eq!(order(&e, 0), [0, 2]);
         assert_eq!(e.pop_front(0), Some(ids[0]));
         assert_eq!(e.pop_front(0), Some(ids[2]));
         assert_eq!(e.pop_front(0), None);
         assert!(e.is_empty(0) && e.is_empty(1));
+    }
+
+    #[test]
+    fn append_moves_a_whole_list_in_order() {
+        let mut e = Entries::new(5, 3);
+        let ids: Vec<u32> = (0..5).map(|p| e.alloc(0, p).unwrap().0).collect();
+        e.append(0, 1); // both empty
+        assert!(e.is_empty(0));
+        e.push_back(1, ids[0]);
+        e.push_back(1, ids[1]);
+        e.append(0, 1); // into an empty list
+        assert!(e.is_empty(1));
+        e.push_back(2, ids[2]);
+        e.push_back(2, ids[3]);
+        e.append(0, 2); // after entries
+        e.push_back(0, ids[4]);
+        assert_eq!(order(&e, 0), [0, 1, 2, 3, 4]);
+        assert_eq!(e.list(ids[2]), 0);
+        e.unlink(ids[2]);
+        assert_eq!(e.pop_front(0), Some(ids[0]));
+        assert_eq!(order(&e, 0), [1, 3, 4]);
+    }
+
+    #[test]
+    fn a_new_slab_is_written_and_hands_out_entries_in_order() {
+        let mut e = Entries::new(5, 1);
+        assert_eq!(e.nodes.len(), 5);
+        assert!(e.nodes.iter().all(|n| n.payload.is_none()));
+        let ids: Vec<u32> = (0..5).map(|p| e.alloc(0, p).unwrap().0).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4]);
+        assert_eq!(e.alloc(0, 5), Err(5));
+        assert_eq!(Entries::<u8>::new(0, 1).alloc(0, 1), Err(1));
     }
 
     #[test]
@@ -245,7 +302,7 @@ mod tests {
         assert_eq!(e.alloc(6, 2), Err(2));
         e.push_back(0, i);
         assert!(e.is_live(i, g));
-        e.unlink(0, i);
+        e.unlink(i);
         assert_eq!(e.free(i), Some(1));
         assert!(!e.is_live(i, g));
         let (j, h) = e.alloc(7, 3).unwrap();

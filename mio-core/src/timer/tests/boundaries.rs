@@ -3,8 +3,27 @@
 use super::{drain_by_deadline, step_each_tick};
 use crate::timer::TimerWheel;
 
-const DELTAS: [u64; 12] = [1, 2, 63, 64, 65, 127, 128, 4095, 4096, 4097, 262_143, 262_144];
-const STARTS: [u64; 7] = [0, 1, 63, 64, 100, 4095, 123_456_789];
+const DELTAS: [u64; 18] = [
+    1,
+    2,
+    63,
+    64,
+    65,
+    127,
+    128,
+    4095,
+    4096,
+    4097,
+    8191,
+    8192,
+    262_143,
+    262_144,
+    (1 << 24) - 1,
+    1 << 24,
+    (1 << 24) + 1,
+    (1 << 36) - 1,
+];
+const STARTS: [u64; 9] = [0, 1, 63, 64, 100, 4095, 4096, (1 << 24) - 1, 123_456_789];
 
 #[test]
 fn every_level_boundary_fires_exactly_on_its_tick() {
@@ -22,14 +41,15 @@ fn every_level_boundary_fires_exactly_on_its_tick() {
 
 #[test]
 fn boundaries_fire_exactly_when_stepped_tick_by_tick() {
-    for start in [0, 1, 63, 4095, 10_000] {
+    const STEPPED: [u64; 10] = [1, 63, 64, 65, 4095, 4096, 4097, 8191, 8192, 8193];
+    for start in [0, 1, 63, 4095, 4096, 10_000] {
         let mut wheel = TimerWheel::with_capacity(16);
         wheel.poll(start);
-        for delta in [1, 63, 64, 65, 4095, 4096, 4097] {
+        for delta in STEPPED {
             wheel.insert(start + delta, delta).unwrap();
         }
-        let fired = step_each_tick(&mut wheel, start + 5000);
-        let expected: Vec<(u64, u64)> = [1, 63, 64, 65, 4095, 4096, 4097].iter().map(|&d| (start + d, d)).collect();
+        let fired = step_each_tick(&mut wheel, start + 9000);
+        let expected: Vec<(u64, u64)> = STEPPED.iter().map(|&d| (start + d, d)).collect();
         assert_eq!(fired, expected, "start {start}");
     }
 }
@@ -63,8 +83,8 @@ fn far_future_deadlines_wait_in_overflow() {
 fn overflow_of_the_default_wheel_reaches_the_end_of_time() {
     let mut wheel = TimerWheel::with_capacity(4);
     wheel.insert(u64::MAX, "end").unwrap();
-    wheel.insert(1 << 37, "beyond 64^6").unwrap();
-    assert_eq!(drain_by_deadline(&mut wheel), [(1 << 37, "beyond 64^6"), (u64::MAX, "end")]);
+    wheel.insert(1 << 37, "beyond 4096^3").unwrap();
+    assert_eq!(drain_by_deadline(&mut wheel), [(1 << 37, "beyond 4096^3"), (u64::MAX, "end")]);
     let mut widest = TimerWheel::new(4, u64::MAX);
     widest.insert(u64::MAX - 1, 1).unwrap();
     widest.insert(1 << 61, 0).unwrap();
@@ -84,7 +104,7 @@ fn overflow_entries_come_in_range_while_others_stay() {
 #[test]
 fn advance_cascades_slot_by_slot_down_to_level_zero() {
     let mut wheel = TimerWheel::with_capacity(8);
-    let d = 3 * 262_144 + 5 * 4096 + 7 * 64 + 9;
+    let d = (3 << 24) + 5 * 4096 + 9;
     wheel.insert(d, "deep").unwrap();
     wheel.insert(d + 1, "next").unwrap();
     // Each next_deadline is a slot start one level lower, then the deadline.
@@ -95,7 +115,7 @@ fn advance_cascades_slot_by_slot_down_to_level_zero() {
             break;
         }
     }
-    assert_eq!(seen, [3 * 262_144, 3 * 262_144 + 5 * 4096, 3 * 262_144 + 5 * 4096 + 7 * 64, d]);
+    assert_eq!(seen, [3 << 24, (3 << 24) + 5 * 4096, d]);
     assert_eq!(wheel.next_deadline(), Some(d + 1));
     assert_eq!(wheel.poll(d + 1), Some("next"));
 }

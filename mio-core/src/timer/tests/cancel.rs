@@ -5,8 +5,10 @@ use crate::timer::TimerWheel;
 
 #[test]
 fn cancel_in_every_level_leaves_slot_neighbours_alone() {
-    for level in 0..6u32 {
-        let d = (1u64 << (6 * level)) * 3 + 1;
+    // Levels of 64 ticks' steps (as in a wheel of 64-slot levels), then of
+    // 4096 (this wheel's levels 0, 1, 2, and the overflow list).
+    let deadlines = (0..6).map(|l| (1u64 << (6 * l)) * 3 + 1).chain((1..4).map(|l| (1u64 << (12 * l)) * 3 + 1));
+    for (level, d) in deadlines.enumerate() {
         let mut wheel = TimerWheel::with_capacity(8);
         let before = wheel.insert(d, "before").unwrap();
         let victim = wheel.insert(d, "victim").unwrap();
@@ -24,6 +26,10 @@ fn cancel_in_every_level_leaves_slot_neighbours_alone() {
 fn cancelling_the_only_entry_of_each_level_empties_the_wheel() {
     let mut wheel = TimerWheel::with_capacity(16);
     let handles: Vec<_> = (0..6u32).map(|l| wheel.insert((1u64 << (6 * l)) * 2, l).unwrap()).collect();
+    let far: Vec<_> = (2..4u32).map(|l| wheel.insert((1u64 << (12 * l)) * 2, l).unwrap()).collect();
+    for (l, h) in far.into_iter().enumerate() {
+        assert_eq!(wheel.cancel(h), Some(l as u32 + 2));
+    }
     for (l, h) in handles.into_iter().enumerate().rev() {
         assert_eq!(wheel.cancel(h), Some(l as u32));
     }
