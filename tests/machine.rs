@@ -268,3 +268,37 @@ fn slab_full_on_add_is_an_error() {
     let err = lp.add_machine_with(|_| Created::ok(M::Child(1))).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::OutOfMemory);
 }
+
+#[test]
+fn the_default_wakeup_keeps_the_deadline() {
+    struct Waiter;
+    impl Machine for Waiter {
+        type Context = u32;
+        type Seed = ();
+        fn create(_: (), _: &mut Scope<'_, u32>) -> Created<Self> {
+            Created::ok(Waiter)
+        }
+        fn ready(self, _: EventSet, _: &mut Scope<'_, u32>) -> Response<Self, ()> {
+            Response::ok(self)
+        }
+        fn timeout(self, scope: &mut Scope<'_, u32>) -> Response<Self, ()> {
+            **scope += 1;
+            Response::ok(self)
+        }
+    }
+    let clock = ManualClock::new();
+    let mut config = LoopConfig::new();
+    config.event_loop().clock(clock.clone());
+    let mut lp = Loop::<Waiter>::new(&config).unwrap().instantiate(0);
+    let mut notifier = None;
+    lp.add_machine_with(|scope| {
+        notifier = Some(scope.notifier());
+        Created::keep(Waiter).deadline(scope.now() + Duration::from_millis(10))
+    })
+    .unwrap();
+    notifier.unwrap().wakeup().unwrap(); // spurious: Response::unchanged
+    lp.run_once(Some(Duration::ZERO)).unwrap();
+    clock.advance(Duration::from_millis(11));
+    lp.run_once(Some(Duration::ZERO)).unwrap();
+    assert_eq!(*lp.context(), 1, "the deadline survived the wake-up and fired");
+}

@@ -121,7 +121,8 @@ where
 
     fn wakeup(self, scope: &mut Scope<'_, C::Context>) -> Response<Self, C::Seed> {
         match self {
-            Accept::Server(l) => Response::ok(Accept::Server(l)),
+            // Spurious: a backoff deadline, if any, stays.
+            Accept::Server(l) => Response::unchanged(Accept::Server(l)),
             Accept::Conn(c) => c.wakeup(scope).map(Accept::Conn, |s| s),
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::{EventLoop, EventSet, Handler, Token};
 
-use super::response::Action;
+use super::response::{Action, Deadline};
 use super::scope::ScopeCore;
 use super::table::Table;
 use super::{Machine, MachineError, Response, Scope, SpawnError, SpawnErrorKind};
@@ -63,7 +63,7 @@ impl<M: Machine> Machines<M> {
                     return;
                 }
                 Action::Spawn(m, seed) => {
-                    self.set_deadline(el, token, generation, None);
+                    self.set_deadline(el, token, generation, Deadline::Clear);
                     if self.table.is_full() {
                         let error = SpawnError { seed, kind: SpawnErrorKind::NoSlabSpace };
                         resp =
@@ -86,6 +86,7 @@ impl<M: Machine> Machines<M> {
             Ok((machine, deadline)) => {
                 let token = self.table.insert(machine);
                 debug_assert_eq!(token, child);
+                let deadline = deadline.map_or(Deadline::Clear, Deadline::At);
                 if !self.set_deadline(el, child, generation, deadline) {
                     self.table.take(child, None);
                     let err = MachineError::new(std::io::ErrorKind::OutOfMemory, "timer capacity exhausted");
@@ -97,15 +98,14 @@ impl<M: Machine> Machines<M> {
     }
 
     /// Replaces the machine's deadline; `false` if the timer is full.
-    fn set_deadline(
-        &mut self,
-        el: &mut EventLoop<Self>,
-        token: usize,
-        generation: u32,
-        deadline: Option<std::time::Instant>,
-    ) -> bool {
+    fn set_deadline(&mut self, el: &mut EventLoop<Self>, token: usize, generation: u32, deadline: Deadline) -> bool {
         let Some(slot) = self.table.get_mut(token) else { return true };
-        match (slot.deadline, deadline) {
+        let new = match deadline {
+            Deadline::Unchanged => return true,
+            Deadline::Clear => None,
+            Deadline::At(at) => Some(at),
+        };
+        match (slot.deadline, new) {
             (Some((old, _)), Some(new)) if old == new => true,
             (old, new) => {
                 if let Some((_, timer)) = old {

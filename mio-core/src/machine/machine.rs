@@ -76,9 +76,10 @@ pub trait Machine: Sized {
     fn timeout(self, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed>;
 
     /// Someone called [`Notifier::wakeup`](super::Notifier::wakeup) for this
-    /// machine. May be spurious; default: keep the machine as it is.
+    /// machine. May be spurious; default: keep the machine as it is, deadline
+    /// included ([`Response::unchanged`]).
     fn wakeup(self, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed> {
         let _ = scope;
-        Response::ok(self)
+        Response::unchanged(self)
     }
 }

@@ -10,7 +10,8 @@ use super::MachineError;
 ///
 /// A machine has at most one deadline. Every response that keeps the machine
 /// sets it anew: [`Response::ok`] and [`Response::spawn`] clear it,
-/// [`Response::keep`]`(m).deadline(t)` sets it. A deadline cannot be put on
+/// [`Response::keep`]`(m).deadline(t)` sets it, and only
+/// [`Response::unchanged`] leaves it as it was. A deadline cannot be put on
 /// `done`, `error` or `spawn`: those types have no such method, so the
 /// mistake does not compile.
 ///
@@ -32,16 +33,33 @@ pub struct Response<M, S>(pub(crate) Action<M, S>);
 
 #[derive(Debug)]
 pub(crate) enum Action<M, S> {
-    Keep(M, Option<Instant>),
+    Keep(M, Deadline),
     Spawn(M, S),
     Done,
     Error(MachineError),
 }
 
+/// What a kept machine's deadline becomes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// No deadline.
+    Clear,
+    /// A deadline at this time.
+    At(Instant),
+    /// Whatever it was.
+    Unchanged,
+}
+
 impl<M, S> Response<M, S> {
     /// Keeps the machine, with no deadline (clearing any earlier one).
     pub fn ok(machine: M) -> Response<M, S> {
-        Response(Action::Keep(machine, None))
+        Response(Action::Keep(machine, Deadline::Clear))
+    }
+
+    /// Keeps the machine and its current deadline, if any: what a spurious
+    /// wake-up or an event that changes nothing should return.
+    pub fn unchanged(machine: M) -> Response<M, S> {
+        Response(Action::Keep(machine, Deadline::Unchanged))
     }
 
     /// Keeps the machine; call [`deadline`](Keep::deadline) on the result to
@@ -72,7 +90,7 @@ impl<M, S> Response<M, S> {
         Response(Action::Error(error))
     }
 
-    /// Whether the machine is kept (`ok`, `keep`, `spawn`).
+    /// Whether the machine is kept (`ok`, `unchanged`, `keep`, `spawn`).
     pub fn is_kept(&self) -> bool {
         matches!(self.0, Action::Keep(..) | Action::Spawn(..))
     }
@@ -82,10 +100,10 @@ impl<M, S> Response<M, S> {
         !self.is_kept()
     }
 
-    /// The deadline set, if any.
+    /// The deadline this response sets, if it sets one.
     pub fn get_deadline(&self) -> Option<Instant> {
         match self.0 {
-            Action::Keep(_, d) => d,
+            Action::Keep(_, Deadline::At(at)) => Some(at),
             _ => None,
         }
     }
@@ -162,7 +180,7 @@ impl<M, S> Keep<M, Response<M, S>> {
     /// Sets the machine's deadline: [`Machine::timeout`](super::Machine::timeout)
     /// is called at `at` unless a later response replaces or clears it.
     pub fn deadline(self, at: Instant) -> Response<M, S> {
-        Response(Action::Keep(self.machine, Some(at)))
+        Response(Action::Keep(self.machine, Deadline::At(at)))
     }
 }
 

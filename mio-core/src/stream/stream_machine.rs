@@ -46,7 +46,6 @@ pub struct Stream<P: Protocol> {
 struct Conn<S> {
     socket: S,
     expect: Expectation,
-    deadline: Option<Instant>,
     input: Held,
     output: Held,
     /// Readable and not yet drained (edge-triggered bookkeeping).
@@ -72,9 +71,18 @@ enum Start<P> {
 
 /// How a round ended.
 enum Outcome<P> {
-    Keep(P),
+    /// Keep the connection, with what happened to its deadline.
+    Keep(P, DeadlineChange),
     Close,
     Fail(MachineError),
+}
+
+/// What the intents of one round did to the deadline.
+#[derive(Copy, Clone)]
+enum DeadlineChange {
+    Unchanged,
+    Clear,
+    At(Instant),
 }
 
 /// Which protocol callback is due.
@@ -95,10 +103,8 @@ impl<P: Protocol> Machine for Stream<P> {
         }
         let mut conn = Conn::new(socket);
         match drive(&mut conn, Start::Create, scope) {
-            Outcome::Keep(protocol) => match conn.deadline {
-                Some(at) => Created::keep(Stream { conn, protocol }).deadline(at),
-                None => Created::ok(Stream { conn, protocol }),
-            },
+            Outcome::Keep(protocol, DeadlineChange::At(at)) => Created::keep(Stream { conn, protocol }).deadline(at),
+            Outcome::Keep(protocol, _) => Created::ok(Stream { conn, protocol }),
             Outcome::Close => Created::error(MachineError::new(io::ErrorKind::Other, "protocol closed at create")),
             Outcome::Fail(e) => Created::error(e),
         }
@@ -110,8 +116,7 @@ impl<P: Protocol> Machine for Stream<P> {
     }
 
     fn timeout(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
-        let Stream { mut conn, protocol } = self;
-        conn.deadline = None;
+        let Stream { conn, protocol } = self;
         resume(conn, Start::Timeout(protocol), scope)
     }
 
@@ -127,10 +132,9 @@ fn resume<P: Protocol>(
     scope: &mut Scope<'_, P::Context>,
 ) -> Response<Stream<P>, P::Socket> {
     match drive(&mut conn, start, scope) {
-        Outcome::Keep(protocol) => match conn.deadline {
-            Some(at) => Response::keep(Stream { conn, protocol }).deadline(at),
-            None => Response::ok(Stream { conn, protocol }),
-        },
+        Outcome::Keep(protocol, DeadlineChange::At(at)) => Response::keep(Stream { conn, protocol }).deadline(at),
+        Outcome::Keep(protocol, DeadlineChange::Clear) => Response::ok(Stream { conn, protocol }),
+        Outcome::Keep(protocol, DeadlineChange::Unchanged) => Response::unchanged(Stream { conn, protocol }),
         Outcome::Close => Response::done(),
         Outcome::Fail(e) => Response::error(e),
     }
@@ -141,7 +145,6 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
         Conn {
             socket,
             expect: Expectation::Sleep,
-            deadline: None,
             input: Held::NONE,
             output: Held::NONE,
             readable: true,
@@ -328,18 +331,19 @@ fn drive_with<P: Protocol>(
         Start::Timeout(p) => p.timeout(&mut conn.transport(pool), scope),
         Start::Wakeup(p) => p.wakeup(&mut conn.transport(pool), scope),
     };
+    let mut deadline = DeadlineChange::Unchanged;
     let mut exhaustion_reported = false;
     let mut idle = 0;
     loop {
         let p = match intent.0 {
-            IntentKind::Expect(p, expect, deadline) => {
+            IntentKind::Expect(p, expect, at) => {
                 conn.expect = expect;
-                conn.deadline = deadline;
+                deadline = at.map_or(DeadlineChange::Clear, DeadlineChange::At);
                 p
             }
-            IntentKind::Unchanged(p, deadline) => {
-                if deadline.is_some() {
-                    conn.deadline = deadline;
+            IntentKind::Unchanged(p, at) => {
+                if let Some(at) = at {
+                    deadline = DeadlineChange::At(at);
                 }
                 p
             }
@@ -353,7 +357,7 @@ fn drive_with<P: Protocol>(
         };
         if !have_buffers {
             if exhaustion_reported {
-                return Outcome::Keep(p);
+                return Outcome::Keep(p, deadline);
             }
             exhaustion_reported = true;
             intent = p.limit_exceeded(&mut conn.transport(pool), Limit::PoolExhausted, scope);
@@ -388,7 +392,7 @@ fn drive_with<P: Protocol>(
                 p.error(e.into(), scope);
                 return Outcome::Close;
             }
-            return Outcome::Keep(p);
+            return Outcome::Keep(p, deadline);
         };
         let before = (conn.input.len(), conn.output.len(), conn.expect);
         let transport = &mut conn.transport(pool);

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::Selector;
 use crate::{EventSet, PollOpt, Token};
@@ -12,12 +12,12 @@ use crate::{EventSet, PollOpt, Token};
 /// registration. IO needs no help from the selector on epoll.
 #[derive(Debug, Default)]
 pub(crate) struct IoSourceState {
-    selector_id: AtomicUsize,
+    selector_id: AtomicU32,
 }
 
 impl IoSourceState {
     pub(crate) const fn new() -> IoSourceState {
-        IoSourceState { selector_id: AtomicUsize::new(0) }
+        IoSourceState { selector_id: AtomicU32::new(0) }
     }
 
     /// Runs one IO operation on the source.

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use super::Events;
@@ -10,12 +10,12 @@ use crate::sys::syscall;
 use crate::{EventSet, PollOpt, Token};
 
 /// Source of unique selector ids (0 means "not registered").
-static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
 /// An epoll instance.
 #[derive(Debug)]
 pub(crate) struct Selector {
-    id: usize,
+    id: u32,
     ep: OwnedFd,
 }
 
@@ -26,11 +26,11 @@ impl Selector {
         let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
         // SAFETY: epoll_create1 just returned this fd and nothing else owns it.
         let ep = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Selector { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), ep })
+        Ok(Selector { id: next_id(), ep })
     }
 
     /// A process-unique id, used to catch a source registered with two selectors.
-    pub(crate) fn id(&self) -> usize {
+    pub(crate) fn id(&self) -> u32 {
         self.id
     }
 
@@ -70,6 +70,17 @@ impl Selector {
     fn ctl(&self, op: libc::c_int, fd: RawFd, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
         let mut ev = libc::epoll_event { events: to_epoll(interest, opts), u64: token.0 as u64 };
         syscall!(epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut ev)).map(drop)
+    }
+}
+
+/// A new non-zero selector id (0 means "not registered"; after 2^32 Polls
+/// ids repeat, which only weakens the two-Polls check).
+fn next_id() -> u32 {
+    loop {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        if id != 0 {
+            return id;
+        }
     }
 }
 
