@@ -139,3 +139,36 @@ impl<P> IntentBuilder<P> {
         Intent(IntentKind::Expect(self.protocol, e, self.deadline))
     }
 }
+
+/// An [`Expectation`] packed into 24 bytes (a connection keeps one, so it
+/// counts in the memory of every idle connection). Counts above `u32::MAX`
+/// are clamped; no buffer is that large.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PackedExpectation {
+    delimiter: &'static [u8],
+    n: u32,
+    kind: u8,
+}
+
+impl From<Expectation> for PackedExpectation {
+    fn from(e: Expectation) -> PackedExpectation {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        match e {
+            Expectation::Bytes(n) => PackedExpectation { delimiter: &[], n: clamp(n), kind: 0 },
+            Expectation::Delimiter { delimiter, max } => PackedExpectation { delimiter, n: clamp(max), kind: 1 },
+            Expectation::Flush => PackedExpectation { delimiter: &[], n: 0, kind: 2 },
+            Expectation::Sleep => PackedExpectation { delimiter: &[], n: 0, kind: 3 },
+        }
+    }
+}
+
+impl PackedExpectation {
+    pub(crate) fn get(self) -> Expectation {
+        match self.kind {
+            0 => Expectation::Bytes(self.n as usize),
+            1 => Expectation::Delimiter { delimiter: self.delimiter, max: self.n as usize },
+            2 => Expectation::Flush,
+            _ => Expectation::Sleep,
+        }
+    }
+}

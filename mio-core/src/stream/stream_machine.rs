@@ -5,7 +5,7 @@ use std::mem;
 use std::time::Instant;
 
 use super::buffer_pool::{BufferPool, NO_CHUNK};
-use super::intent::IntentKind;
+use super::intent::{IntentKind, PackedExpectation};
 use super::transport::{Held, Input, Output};
 use super::{Expectation, Intent, Limit, Protocol, Transport};
 use crate::machine::{Created, Machine, MachineError, Response, Scope};
@@ -45,7 +45,7 @@ pub struct Stream<P: Protocol> {
 #[derive(Debug)]
 struct Conn<S> {
     socket: S,
-    expect: Expectation,
+    expect: PackedExpectation,
     input: Held,
     output: Held,
     /// Readable and not yet drained (edge-triggered bookkeeping).
@@ -144,7 +144,7 @@ impl<S: Read + Write + crate::Evented> Conn<S> {
     fn new(socket: S) -> Conn<S> {
         Conn {
             socket,
-            expect: Expectation::Sleep,
+            expect: Expectation::Sleep.into(),
             input: Held::NONE,
             output: Held::NONE,
             readable: true,
@@ -337,7 +337,7 @@ fn drive_with<P: Protocol>(
     loop {
         let p = match intent.0 {
             IntentKind::Expect(p, expect, at) => {
-                conn.expect = expect;
+                conn.expect = expect.into();
                 deadline = at.map_or(DeadlineChange::Clear, DeadlineChange::At);
                 p
             }
@@ -382,7 +382,7 @@ fn drive_with<P: Protocol>(
             }
             let (input, _) = pool.pair_mut(conn.input.chunk, NO_CHUNK);
             let data = &input[conn.input.start as usize..conn.input.end as usize];
-            let next = due(conn.expect, data, conn.output.len(), conn.eof, capacity);
+            let next = due(conn.expect.get(), data, conn.output.len(), conn.eof, capacity);
             if next.is_some() || !can_read || !conn.readable || conn.eof || conn.input.len() >= capacity {
                 break next;
             }
@@ -403,7 +403,7 @@ fn drive_with<P: Protocol>(
             Due::Limit(limit) => p.limit_exceeded(transport, limit, scope),
         };
         let same_expect = match &intent.0 {
-            IntentKind::Expect(_, e, _) => *e == before.2,
+            IntentKind::Expect(_, e, _) => PackedExpectation::from(*e) == before.2,
             IntentKind::Unchanged(..) => true,
             IntentKind::Done | IntentKind::Error(_) => false,
         };
