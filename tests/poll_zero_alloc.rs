@@ -1,52 +1,19 @@
 //! In steady state the selector allocates nothing, on every backend:
 //! register, poll, IO up to `WouldBlock` (which re-arms an emulated edge
-//! registration on poll(2)), reregister and deregister. One test per binary,
-//! as the counting allocator is process-wide.
+//! registration on poll(2)), reregister and deregister. The counting
+//! allocator of `alloc_counter` counts only this test's thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod alloc_counter;
+
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use alloc_counter::allocations_in;
 use mio::unix::pipe;
 use mio::{EventSet, Events, Poll, PollOpt, Token};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; it only
-// counts allocations made by the thread that switched counting on.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: the caller's contract is passed on as is.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static GLOBAL: alloc_counter::CountingAllocator = alloc_counter::CountingAllocator;
 
 #[test]
 fn register_poll_io_and_deregister_allocate_nothing() {
@@ -56,8 +23,7 @@ fn register_poll_io_and_deregister_allocate_nothing() {
     let (reader2, mut writer2) = pipe().unwrap();
     let mut buf = [0u8; 64];
 
-    let mut turn = |count: bool| {
-        COUNTING.with(|c| c.set(count));
+    let mut turn = || {
         poll.register(&reader, Token(1), EventSet::readable(), PollOpt::edge()).unwrap();
         poll.register(&reader2, Token(2), EventSet::readable(), PollOpt::level() | PollOpt::oneshot()).unwrap();
         writer.write_all(b"ping").unwrap();
@@ -82,21 +48,16 @@ fn register_poll_io_and_deregister_allocate_nothing() {
         poll.poll(&mut events, Some(Duration::ZERO)).unwrap();
         poll.deregister(&reader).unwrap();
         poll.deregister(&reader2).unwrap();
-        COUNTING.with(|c| c.set(false));
     };
 
     // The counter sees this thread's allocations.
-    let start = ALLOCATIONS.load(Ordering::Relaxed);
-    COUNTING.with(|c| c.set(true));
-    drop(std::hint::black_box(Box::new(1u8)));
-    COUNTING.with(|c| c.set(false));
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), start + 1);
+    assert_eq!(allocations_in(|| drop(std::hint::black_box(Box::new(1u8)))), 1);
 
-    turn(false);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for _ in 0..100 {
-        turn(true);
-    }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    turn();
+    let allocations = allocations_in(|| {
+        for _ in 0..100 {
+            turn();
+        }
+    });
     assert_eq!(allocations, 0, "{} allocations in 100 turns on {}", allocations, Poll::backend());
 }

@@ -3,70 +3,18 @@
 //! another thread while the loop sleeps and wakes in `run`) and received
 //! allocate nothing.
 //!
-//! A counting global allocator counts `alloc`, `alloc_zeroed` and `realloc`
-//! while the measured window is open, on the threads taking part (so the test
-//! harness's own threads cannot disturb the figure).
+//! The counting global allocator counts `alloc`, `alloc_zeroed` and `realloc`
+//! on the two threads taking part, each in its own measured window (so the
+//! test harness's threads and the other tests cannot disturb the figure).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use mio::{EventLoop, EventLoopConfig, Handler, NotifyError, Sender};
 
-/// Whether the measured window is open.
-static WINDOW_OPEN: AtomicBool = AtomicBool::new(false);
-/// Allocations seen in the window.
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Whether this thread takes part in the measurement. `const` and without
-    /// a destructor, so reading it never allocates.
-    static MEASURED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if WINDOW_OPEN.load(Ordering::Relaxed) && MEASURED.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// The system allocator, counting.
-struct Counting;
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees are ours; counting touches only atomics
-// and a const thread-local, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through this allocator with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: `ptr` came from `System` through this allocator with `layout`;
-        // the caller upholds `realloc`'s contract for `new_size`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use crate::alloc_counter::allocations_in;
 
 /// Counts messages and stops the loop at `stop_at`.
 struct Counter {
@@ -153,10 +101,9 @@ fn sending_and_receiving_messages_allocates_nothing_in_steady_state() {
             wait_for(WARM_UP);
             send_remote(&remote, WARM, 2 * WARM);
             wait_for(MEASURE);
-            MEASURED.set(true);
-            send_remote(&remote, 2 * WARM + HALF, 2 * WARM + 2 * HALF);
-            MEASURED.set(false);
+            let allocations = allocations_in(|| send_remote(&remote, 2 * WARM + HALF, 2 * WARM + 2 * HALF));
             wait_for(DONE);
+            allocations
         })
     };
     let mut counter = Counter { got: 0, stop_at: u64::MAX };
@@ -169,18 +116,15 @@ fn sending_and_receiving_messages_allocates_nothing_in_steady_state() {
 
     // Measured: 5,000 messages from the loop thread, then 5,000 from the
     // other one while the loop runs (sleeping and woken through the waker).
-    MEASURED.set(true);
-    WINDOW_OPEN.store(true, Ordering::SeqCst);
-    send_from_loop_thread(&mut event_loop, &mut counter, &local, 2 * WARM, 2 * WARM + HALF);
-    counter.stop_at = 2 * WARM + 2 * HALF;
-    phase.store(MEASURE, Ordering::Release);
-    event_loop.run(&mut counter).unwrap();
-    WINDOW_OPEN.store(false, Ordering::SeqCst);
-    MEASURED.set(false);
+    let loop_thread = allocations_in(|| {
+        send_from_loop_thread(&mut event_loop, &mut counter, &local, 2 * WARM, 2 * WARM + HALF);
+        counter.stop_at = 2 * WARM + 2 * HALF;
+        phase.store(MEASURE, Ordering::Release);
+        event_loop.run(&mut counter).unwrap();
+    });
 
     phase.store(DONE, Ordering::Release);
-    remote_thread.join().unwrap();
-    let allocations = ALLOCATIONS.load(Ordering::SeqCst);
+    let allocations = loop_thread + remote_thread.join().unwrap();
     println!(
         "{} messages in the window: {allocations} allocations, {} waker writes in total",
         2 * HALF,

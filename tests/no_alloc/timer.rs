@@ -2,66 +2,15 @@
 //! of timeouts set (near, far, and beyond the wheel's levels), cleared and
 //! fired through the `EventLoop` allocate nothing.
 //!
-//! A counting global allocator counts `alloc`, `alloc_zeroed` and `realloc`
+//! The counting global allocator counts `alloc`, `alloc_zeroed` and `realloc`
 //! made by this test's thread while the measured window is open.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mio::timer::ManualClock;
 use mio::{EventLoop, EventLoopConfig, Handler, Timeout};
 
-/// Allocations seen in the window.
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    /// Whether this thread's window is open. `const` and without a
-    /// destructor, so reading it never allocates.
-    static MEASURED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if MEASURED.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// The system allocator, counting.
-struct Counting;
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees are ours; counting touches only an
-// atomic and a const thread-local, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through this allocator with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: `ptr` came from `System` through this allocator with `layout`;
-        // the caller upholds `realloc`'s contract for `new_size`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use crate::alloc_counter::allocations_in;
 
 /// Counts fired timeouts; re-arms each one set by `round` (payloads that are
 /// multiples of 10) once more from inside the handler.
@@ -120,10 +69,8 @@ fn setting_clearing_and_firing_timers_allocates_nothing() {
     round(&mut event_loop, &clock, &mut h, &mut handles); // warm-up
     let before = h.fired;
 
-    MEASURED.with(|m| m.set(true));
-    round(&mut event_loop, &clock, &mut h, &mut handles);
-    MEASURED.with(|m| m.set(false));
+    let allocations = allocations_in(|| round(&mut event_loop, &clock, &mut h, &mut handles));
 
     assert!(h.fired - before >= 2000, "only {} fired", h.fired - before);
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0, "timers allocated in steady state");
+    assert_eq!(allocations, 0, "timers allocated in steady state");
 }
