@@ -1,34 +1,55 @@
-//! HTTP/1.1 keep-alive "Hello, world!" as a `#[machine(protocol)]`: four
-//! states, each a small function, whose transitions are checked at compile
-//! time. A listener and a signal watcher are composed with `#[machine]`.
+//! HTTP/1.1 "Hello, world!" as a `#[machine(protocol)]`: five states, each a
+//! small function, whose transitions are checked at compile time. The
+//! listener and a signal watcher are composed with `#[machine]`.
 //!
 //! ```text
-//! cargo run --release --example http_hello [ADDR]   # default 127.0.0.1:8080
-//! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/
+//! cargo run --release --example http_hello [ADDR [DEADLINE_MS]]   # 127.0.0.1:8080, 10000
+//! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/again        # one connection, reused
+//! curl -v --data-binary @Cargo.toml http://127.0.0.1:8080/          # a body, read and dropped
+//! printf 'BAD\r\n\r\n' | nc 127.0.0.1 8080                          # 400, then close
 //! ```
 //!
-//! Requests may be pipelined; a body (by `Content-Length`) is read and
-//! dropped; a client that takes longer than [`REQUEST_DEADLINE`] to send its
-//! request head is closed. `Connection: close` (or HTTP/1.0 without
-//! `keep-alive`) closes after the response.
+//! - Keep-alive: HTTP/1.1 keeps the connection unless `Connection: close`;
+//!   HTTP/1.0 closes it unless `Connection: keep-alive` (echoed back).
+//! - Pipelining: requests already buffered are answered in order, their
+//!   responses queued into one output buffer and written together.
+//! - Bodies: by `Content-Length` only, read and dropped
+//!   (`Expect: 100-continue` gets its interim response).
+//! - 400 (then close): a request line that is not `METHOD SP target SP
+//!   HTTP/1.x`, a malformed header line, a bad or duplicate `Content-Length`.
+//! - 501 (then close) on `Transfer-Encoding`: this server does not implement
+//!   chunked or any other transfer coding, and RFC 9112 §6.1 says to answer
+//!   an unimplemented coding with 501 (400 would claim the request is
+//!   malformed). The body's end is then unknown, so the connection closes.
+//! - 431 (then close): a request head longer than [`MAX_HEAD`].
+//! - Deadline: a client has DEADLINE_MS to send each request head (idle
+//!   keep-alive time included) and between body chunks, else it is closed.
+//!
+//! Every close after a response is a lingering close (as nginx does): write
+//! side shut, input drained until the client's EOF or the deadline, so a
+//! client's unread request bytes do not turn our FIN into a reset that could
+//! destroy the response.
 
-use std::io;
-use std::net::SocketAddr;
-use std::time::Duration;
+use std::io::{self, Write as _};
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mio::machine::{Accept, Created, Loop, LoopConfig, LoopInstance, Machine, MachineError, Response, Scope};
-use mio::stream::{Event, Next, Stream, Transport};
+use mio::machine::{Accept, Loop, LoopConfig, Scope, SignalShutdown};
+use mio::stream::{Event, GoesTo, Limit, Next, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
-use mio::unix::Signals;
-use mio::{EventSet, PollOpt};
 
-/// How long a client may take to send a request head.
-pub const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
-/// The longest request head accepted.
+/// The longest request head accepted (431 beyond).
 const MAX_HEAD: usize = 8 * 1024;
-const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world!";
-const RESPONSE_CLOSE: &[u8] =
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: close\r\n\r\nHello, world!";
+/// Room a response needs in the output buffer (the longest is ~180 bytes).
+const MAX_RESPONSE: usize = 256;
+
+/// The loop's context: settings and the cached `Date` header.
+#[derive(Debug)]
+pub struct Server {
+    deadline: Duration,
+    second: u64,
+    date: [u8; 29],
+}
 
 /// One HTTP connection.
 #[mio::machine(protocol)]
@@ -38,163 +59,291 @@ pub enum Http {
     #[state(start, to(Body, Respond))]
     Request,
     /// Reading and dropping a request body.
-    #[state(to(Respond))]
+    #[state(to(Request, Respond))]
     Body {
         /// Body bytes still to come.
-        remaining: usize,
+        remaining: u64,
         /// Whether to keep the connection after the response.
-        keep_alive: bool,
+        keep: Keep,
     },
-    /// Writing the response.
-    #[state(to(Request, Closed))]
+    /// Waiting for queued responses to be written.
+    #[state(to(Request, Linger))]
     Respond {
         /// Whether to read another request after this response.
-        keep_alive: bool,
+        keep: Keep,
     },
+    /// Write side shut: draining input until EOF or the deadline.
+    #[state(to(Closed))]
+    Linger,
     /// The connection is over.
     #[state(done)]
     Closed,
 }
 
-use http::{Body, Closed, Request, Respond};
+use http::{Body, Closed, Linger, Request, Respond};
+
+/// What the `Connection` header of a response says.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Keep-alive by default (HTTP/1.1): no header.
+    Default,
+    /// Keep-alive asked for by an HTTP/1.0 client: `Connection: keep-alive`.
+    Explicit,
+    /// Close after the response: `Connection: close`.
+    Close,
+}
 
 type T<'a> = Transport<'a, TcpStream>;
+type S<'a> = Scope<'a, Server>;
 
-fn read_request(scope: &Scope<'_, ()>) -> Next<http::AfterRespond> {
-    Next::of(Request).deadline(scope.now() + REQUEST_DEADLINE).expect_delimiter(b"\r\n\r\n", MAX_HEAD)
+/// A parsed request head: how to answer and how long the body is.
+struct Head {
+    keep: Keep,
+    length: u64,
+    expect_continue: bool,
 }
 
-/// Queues the response and waits for it to be written.
-fn respond<A: mio::stream::GoesTo<Respond>>(t: &mut T<'_>, keep_alive: bool) -> Next<A> {
-    match t.output().extend(if keep_alive { RESPONSE } else { RESPONSE_CLOSE }) {
-        Ok(()) => Next::of(Respond { keep_alive }).expect_flush(),
-        Err(_) => Next::error(MachineError::new(io::ErrorKind::OutOfMemory, "output buffer full")),
+fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Parses a request head (up to and including its blank line); `Err` is the
+/// error status to answer with.
+fn parse_head<'a>(head: &'a [u8]) -> Result<Head, &'static str> {
+    const BAD: &str = "400 Bad Request";
+    let start = head.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(head.len());
+    let mut lines = head[start..head.len() - 4].split(|&b| b == b'\n');
+    let crlf = |l: &'a [u8]| l.strip_suffix(b"\r").unwrap_or(l); // Tolerates a bare LF inside the head.
+    let line = lines.next().map(crlf).ok_or(BAD)?;
+    let mut parts = line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next().ok_or(BAD)?);
+    let target_ok = target.is_some_and(|t| !t.is_empty() && t.iter().all(|b| b.is_ascii_graphic()));
+    let minor = match version {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', d] if d.is_ascii_digit() => *d,
+        _ => return Err(BAD),
+    };
+    if parts.next().is_some() || !method.is_some_and(is_token) || !target_ok {
+        return Err(BAD);
     }
-}
-
-/// `(keep_alive, content_length)` of a request head.
-fn parse_head(head: &[u8]) -> (bool, usize) {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.split("\r\n");
-    let http10 = lines.next().is_some_and(|l| l.ends_with("HTTP/1.0"));
-    let (mut keep_alive, mut length) = (!http10, 0);
+    let http10 = minor == b'0';
+    let (mut length, mut close, mut keep_alive, mut expect_continue) = (None, false, false, false);
     for line in lines {
-        let Some((name, value)) = line.split_once(':') else { continue };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("connection") {
-            keep_alive =
-                if http10 { value.eq_ignore_ascii_case("keep-alive") } else { !value.eq_ignore_ascii_case("close") };
-        } else if name.eq_ignore_ascii_case("content-length") {
-            length = value.parse().unwrap_or(0);
+        let line = crlf(line);
+        let colon = line.iter().position(|&b| b == b':').ok_or(BAD)?;
+        let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
+        if !is_token(name) || value.iter().any(|&b| b == b'\r' || b == 0) {
+            return Err(BAD);
+        }
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let digits = value.iter().all(u8::is_ascii_digit).then(|| std::str::from_utf8(value).ok()).flatten();
+            let parsed = digits.and_then(|d| d.parse::<u64>().ok());
+            if length.is_some() || parsed.is_none() {
+                return Err(BAD);
+            }
+            length = parsed;
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            return Err("501 Not Implemented");
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for option in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                close |= option.eq_ignore_ascii_case(b"close");
+                keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case(b"expect") {
+            expect_continue = !http10 && value.eq_ignore_ascii_case(b"100-continue");
         }
     }
-    (keep_alive, length)
+    let keep = match (close, http10, keep_alive) {
+        (false, false, _) => Keep::Default,
+        (false, true, true) => Keep::Explicit,
+        _ => Keep::Close,
+    };
+    Ok(Head { keep, length: length.unwrap_or(0), expect_continue })
+}
+
+impl Server {
+    /// Context for connections with a request `deadline`.
+    pub fn new(deadline: Duration) -> Server {
+        Server { deadline, second: 0, date: [b' '; 29] }
+    }
+
+    /// The `Date` value (IMF-fixdate), formatted at most once a second.
+    fn date(&mut self) -> &[u8] {
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if secs != self.second {
+            self.second = secs;
+            let days = (secs / 86_400) as i64;
+            // Days to civil date (Howard Hinnant's algorithm).
+            let z = days + 719_468;
+            let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let (day, month) = (doy - (153 * mp + 2) / 5 + 1, if mp < 10 { mp + 3 } else { mp - 9 });
+            let year = yoe + era * 400 + i64::from(month <= 2);
+            const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+            const MONTHS: [&str; 12] =
+                ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            let (weekday, name) = (DAYS[(days % 7) as usize], MONTHS[month as usize - 1]);
+            let (h, m, s) = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+            let _ = write!(&mut self.date[..], "{weekday}, {day:02} {name} {year} {h:02}:{m:02}:{s:02} GMT");
+        }
+        &self.date
+    }
+}
+
+/// Queues a response with `status` and `body`.
+fn queue(t: &mut T<'_>, scope: &mut S<'_>, status: &str, keep: Keep, body: &str) {
+    let connection: &[u8] = match keep {
+        Keep::Default => b"",
+        Keep::Explicit => b"Connection: keep-alive\r\n",
+        Keep::Close => b"Connection: close\r\n",
+    };
+    let mut digits = [0; 20];
+    let mut at = digits.len();
+    let mut n = body.len();
+    while at == digits.len() || n > 0 {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let out = t.output();
+    let parts: [&[u8]; 10] = [
+        b"HTTP/1.1 ",
+        status.as_bytes(),
+        b"\r\nServer: mio\r\nDate: ",
+        scope.date(),
+        b"\r\nContent-Type: text/plain\r\n",
+        connection,
+        b"Content-Length: ",
+        &digits[at..],
+        b"\r\n\r\n",
+        body.as_bytes(),
+    ];
+    for part in parts {
+        out.push(part); // The states keep MAX_RESPONSE free before answering.
+    }
+}
+
+/// Waits for the next request head.
+fn read_request<A: GoesTo<Request>>(scope: &mut S<'_>) -> Next<A> {
+    Next::of(Request).deadline(scope.now() + scope.deadline).expect_delimiter(b"\r\n\r\n", MAX_HEAD)
+}
+
+/// Answers a complete request; with room for another response, goes on to
+/// the next request (pipelined ones are then answered in the same write).
+fn answer<A: GoesTo<Request> + GoesTo<Respond>>(t: &mut T<'_>, scope: &mut S<'_>, keep: Keep) -> Next<A> {
+    queue(t, scope, "200 OK", keep, "Hello, world!");
+    if keep != Keep::Close && t.output().remaining() >= MAX_RESPONSE {
+        read_request(scope)
+    } else {
+        Next::of(Respond { keep }).expect_flush()
+    }
+}
+
+/// Answers with an error status, then closes.
+fn reject<A: GoesTo<Respond>>(t: &mut T<'_>, scope: &mut S<'_>, status: &str) -> Next<A> {
+    queue(t, scope, status, Keep::Close, status);
+    Next::of(Respond { keep: Keep::Close }).expect_flush()
+}
+
+/// Drops up to `remaining` body bytes from the input; then reads the rest
+/// of the body or answers.
+fn drop_body<A>(remaining: u64, keep: Keep, t: &mut T<'_>, scope: &mut S<'_>) -> Next<A>
+where
+    A: GoesTo<Body> + GoesTo<Request> + GoesTo<Respond>,
+{
+    let n = remaining.min(t.input().len() as u64);
+    t.input().consume(n as usize);
+    match remaining - n {
+        0 => answer(t, scope, keep),
+        remaining => Next::of(Body { remaining, keep }).deadline(scope.now() + scope.deadline).expect_bytes(1),
+    }
 }
 
 impl http::Handlers for Http {
-    type Context = ();
+    type Context = Server;
     type Socket = TcpStream;
 
-    fn create(t: &mut T<'_>, scope: &mut Scope<'_, ()>) -> Next<Request> {
+    fn create(t: &mut T<'_>, scope: &mut S<'_>) -> Next<Request> {
         let _ = t.socket().set_nodelay(true);
-        Next::of(Request).deadline(scope.now() + REQUEST_DEADLINE).expect_delimiter(b"\r\n\r\n", MAX_HEAD)
+        read_request(scope)
     }
 
-    fn on_request(_: Request, event: Event, t: &mut T<'_>, _: &mut Scope<'_, ()>) -> Next<http::AfterRequest> {
-        let Event::BytesRead(end) = event else { return Next::done() };
-        let (keep_alive, length) = parse_head(&t.input().data()[..end]);
-        t.input().consume(end);
-        if length > 0 {
-            let chunk = length.min(t.input().capacity());
-            Next::of(Body { remaining: length, keep_alive }).expect_bytes(chunk)
-        } else {
-            respond(t, keep_alive)
-        }
-    }
-
-    fn on_body(state: Body, event: Event, t: &mut T<'_>, _: &mut Scope<'_, ()>) -> Next<http::AfterBody> {
-        let Event::BytesRead(end) = event else { return Next::done() };
-        t.input().consume(end);
-        let remaining = state.remaining - end;
-        if remaining > 0 {
-            let chunk = remaining.min(t.input().capacity());
-            Next::of(Body { remaining, ..state }).expect_bytes(chunk)
-        } else {
-            respond(t, state.keep_alive)
-        }
-    }
-
-    fn on_respond(state: Respond, event: Event, _: &mut T<'_>, scope: &mut Scope<'_, ()>) -> Next<http::AfterRespond> {
+    fn on_request(_: Request, event: Event, t: &mut T<'_>, scope: &mut S<'_>) -> Next<http::AfterRequest> {
         match event {
-            Event::Flushed if state.keep_alive => read_request(scope),
-            Event::Flushed => Next::finish(Closed),
+            Event::BytesRead(end) => {
+                let head = parse_head(&t.input().data()[..end]);
+                t.input().consume(end);
+                match head {
+                    Ok(Head { keep, length: 0, .. }) => answer(t, scope, keep),
+                    Ok(Head { keep, length, expect_continue }) => {
+                        if expect_continue {
+                            t.output().push(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        }
+                        drop_body(length, keep, t, scope)
+                    }
+                    Err(status) => reject(t, scope, status),
+                }
+            }
+            Event::LimitExceeded(Limit::Delimiter { .. }) => reject(t, scope, "431 Request Header Fields Too Large"),
+            Event::Wakeup => Next::of(Request).unchanged(),
+            _ => Next::done(),
+        }
+    }
+
+    fn on_body(state: Body, event: Event, t: &mut T<'_>, scope: &mut S<'_>) -> Next<http::AfterBody> {
+        match event {
+            Event::BytesRead(_) => drop_body(state.remaining, state.keep, t, scope),
             Event::Wakeup => Next::of(state).unchanged(),
             _ => Next::done(),
         }
     }
-}
 
-/// Stops the loop on SIGINT or SIGTERM.
-#[derive(Debug)]
-pub struct Shutdown(Signals);
-
-impl Machine for Shutdown {
-    type Context = ();
-    type Seed = ();
-
-    fn create(_: (), _: &mut Scope<'_, ()>) -> Created<Self> {
-        Created::error(MachineError::new(io::ErrorKind::Unsupported, "not spawned"))
-    }
-
-    fn ready(self, _: EventSet, scope: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        if let Ok(Some(_)) = self.0.receive() {
-            scope.shutdown_loop();
+    fn on_respond(state: Respond, event: Event, t: &mut T<'_>, scope: &mut S<'_>) -> Next<http::AfterRespond> {
+        match event {
+            Event::Flushed if state.keep != Keep::Close => read_request(scope),
+            Event::Flushed => {
+                let _ = t.socket().shutdown(Shutdown::Write);
+                Next::of(Linger).deadline(scope.now() + scope.deadline).expect_bytes(1)
+            }
+            Event::Wakeup => Next::of(state).unchanged(),
+            _ => Next::done(),
         }
-        Response::ok(self)
     }
 
-    fn timeout(self, _: &mut Scope<'_, ()>) -> Response<Self, ()> {
-        Response::ok(self)
+    fn on_linger(_: Linger, event: Event, t: &mut T<'_>, _: &mut S<'_>) -> Next<http::AfterLinger> {
+        match event {
+            Event::BytesRead(_) => {
+                let all = t.input().len();
+                t.input().consume(all);
+                Next::of(Linger).unchanged()
+            }
+            Event::Wakeup => Next::of(Linger).unchanged(),
+            _ => Next::finish(Closed),
+        }
     }
 }
 
 /// The server: the listener with its connections, and the signal watcher.
 #[mio::machine]
-#[derive(Debug)]
-pub enum Server {
-    /// The listener and its HTTP connections.
+enum Listener {
     Http(Accept<TcpListener, Stream<Http>>),
-    /// Stops the loop on a signal.
-    Shutdown(Shutdown),
+    Shutdown(SignalShutdown<Server>),
 }
 
-/// A loop serving HTTP on `listener` (tests drive it turn by turn).
-///
-/// # Errors
-///
-/// Creating the loop or registering the listener failed.
-pub fn http_loop(listener: TcpListener) -> io::Result<LoopInstance<Server>> {
+fn main() -> io::Result<()> {
+    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let mut args = std::env::args().skip(1);
+    let addr: SocketAddr =
+        args.next().as_deref().unwrap_or("127.0.0.1:8080").parse().map_err(|e| invalid(format!("{e}")))?;
+    let deadline_ms: u64 = args.next().as_deref().unwrap_or("10000").parse().map_err(|e| invalid(format!("{e}")))?;
     let mut config = LoopConfig::new();
     config.machines(20_000).buffers(16 * 1024, 1024);
-    let mut lp = Loop::<Server>::new(&config)?;
-    lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Http)).map_err(io::Error::other)?;
-    Ok(lp.instantiate(()))
-}
-
-#[allow(dead_code)] // Tests include this file for `http_loop` only.
-fn main() -> io::Result<()> {
-    let addr: SocketAddr = match std::env::args().nth(1) {
-        Some(a) => a.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
-        None => "127.0.0.1:8080".parse().unwrap(),
-    };
+    let mut lp = Loop::<Listener>::new(&config)?;
     let listener = TcpListener::bind(addr)?;
-    println!("listening on http://{}", listener.local_addr()?);
-    let mut lp = http_loop(listener)?;
-    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
-    lp.add_machine_with(|scope| match scope.register(&signals, EventSet::readable(), PollOpt::edge()) {
-        Ok(()) => Created::ok(Server::Shutdown(Shutdown(signals))),
-        Err(e) => Created::error(e.into()),
-    })
-    .map_err(io::Error::other)?;
-    lp.run()
+    println!("listening on {}", listener.local_addr()?);
+    lp.add_machine_with(|scope| Accept::new(listener, scope).map(Listener::Http)).map_err(io::Error::other)?;
+    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Listener::Shutdown))
+        .map_err(io::Error::other)?;
+    lp.run(Server::new(Duration::from_millis(deadline_ms)))
 }
