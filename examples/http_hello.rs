@@ -111,8 +111,9 @@ fn is_token(s: &[u8]) -> bool {
 /// error status to answer with.
 fn parse_head<'a>(head: &'a [u8]) -> Result<Head, &'static str> {
     const BAD: &str = "400 Bad Request";
-    let start = head.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(head.len());
-    let mut lines = head[start..head.len() - 4].split(|&b| b == b'\n');
+    let head = &head[..head.len() - 4]; // Without the blank line.
+    let start = head.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(0); // RFC 9112 §2.2
+    let mut lines = head[start..].split(|&b| b == b'\n');
     let crlf = |l: &'a [u8]| l.strip_suffix(b"\r").unwrap_or(l); // Tolerates a bare LF inside the head.
     let line = lines.next().map(crlf).ok_or(BAD)?;
     let mut parts = line.split(|&b| b == b' ');
