@@ -302,3 +302,98 @@ fn the_default_wakeup_keeps_the_deadline() {
     lp.run_once(Some(Duration::ZERO)).unwrap();
     assert_eq!(*lp.context(), 1, "the deadline survived the wake-up and fired");
 }
+
+/// Sets a deadline `first_ms` ahead at create; each wake-up moves it to
+/// `next_ms` after the current time. Records when its timeouts come.
+struct Mover {
+    next_ms: u64,
+}
+
+#[derive(Default)]
+struct Moves {
+    timeouts: Vec<Duration>,
+    notifier: Option<Notifier>,
+    start: Option<std::time::Instant>,
+}
+
+impl Machine for Mover {
+    type Context = Moves;
+    type Seed = ();
+
+    fn create(_: (), _: &mut Scope<'_, Moves>) -> Created<Self> {
+        unreachable!("added with add_machine_with")
+    }
+
+    fn ready(self, _: EventSet, _: &mut Scope<'_, Moves>) -> Response<Self, ()> {
+        Response::ok(self)
+    }
+
+    fn timeout(self, scope: &mut Scope<'_, Moves>) -> Response<Self, ()> {
+        let at = scope.now() - scope.start.unwrap();
+        scope.timeouts.push(at);
+        Response::ok(self)
+    }
+
+    fn wakeup(self, scope: &mut Scope<'_, Moves>) -> Response<Self, ()> {
+        let at = scope.now() + Duration::from_millis(self.next_ms);
+        Response::keep(self).deadline(at)
+    }
+}
+
+/// A loop with one `Mover` whose first deadline is `first_ms` ahead.
+fn mover(clock: &ManualClock, first_ms: u64, next_ms: u64) -> LoopInstance<Mover> {
+    let mut config = LoopConfig::new();
+    config.machines(4).event_loop().clock(clock.clone());
+    let mut lp = Loop::<Mover>::new(&config).unwrap().instantiate(Moves::default());
+    lp.add_machine_with(|scope| {
+        scope.notifier = Some(scope.notifier());
+        scope.start = Some(scope.now());
+        Created::keep(Mover { next_ms }).deadline(scope.now() + Duration::from_millis(first_ms))
+    })
+    .unwrap();
+    lp
+}
+
+/// Advances the clock by `ms`, then runs turns until nothing is left to do now.
+fn step(lp: &mut LoopInstance<Mover>, clock: &ManualClock, ms: u64) {
+    clock.advance(Duration::from_millis(ms));
+    turn_all(lp);
+}
+
+fn turn_all(lp: &mut LoopInstance<Mover>) {
+    for _ in 0..3 {
+        lp.run_once(Some(Duration::ZERO)).unwrap();
+    }
+}
+
+#[test]
+fn a_deadline_moved_later_fires_at_the_new_time_only() {
+    let clock = ManualClock::new();
+    let mut lp = mover(&clock, 10, 10);
+    step(&mut lp, &clock, 6);
+    lp.context().notifier.as_ref().unwrap().wakeup().unwrap(); // deadline 10 ms -> 16 ms
+    turn_all(&mut lp);
+    step(&mut lp, &clock, 5); // 11 ms: the first timer passed, the deadline did not
+    assert!(lp.context().timeouts.is_empty(), "fired at the old deadline");
+    step(&mut lp, &clock, 4); // 15 ms
+    assert!(lp.context().timeouts.is_empty(), "fired early");
+    step(&mut lp, &clock, 2); // 17 ms
+    assert_eq!(lp.context().timeouts, [Duration::from_millis(17)]);
+    step(&mut lp, &clock, 100);
+    assert_eq!(lp.context().timeouts.len(), 1, "a deadline fires once");
+}
+
+#[test]
+fn a_deadline_moved_earlier_fires_at_the_new_time() {
+    let clock = ManualClock::new();
+    let mut lp = mover(&clock, 100, 2);
+    step(&mut lp, &clock, 1);
+    lp.context().notifier.as_ref().unwrap().wakeup().unwrap(); // deadline 100 ms -> 3 ms
+    turn_all(&mut lp);
+    step(&mut lp, &clock, 1); // 2 ms
+    assert!(lp.context().timeouts.is_empty(), "fired early");
+    step(&mut lp, &clock, 2); // 4 ms
+    assert_eq!(lp.context().timeouts, [Duration::from_millis(4)]);
+    step(&mut lp, &clock, 200);
+    assert_eq!(lp.context().timeouts.len(), 1, "the old timer was cancelled");
+}

@@ -261,3 +261,99 @@ fn pool_exhaustion_is_a_typed_limit_for_the_protocol() {
     rig.until("a's line", |l| !l.frames.is_empty());
     assert_eq!(rig.lp.context().frames, [b"no newline yet\r\n".to_vec()]);
 }
+
+/// A Unix stream that counts its `write` calls.
+struct CountingSocket(UnixStream);
+
+static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Read for CountingSocket {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl Write for CountingSocket {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl mio::Evented for CountingSocket {
+    fn register(
+        &self,
+        poll: &mio::Poll,
+        token: mio::Token,
+        interest: mio::EventSet,
+        opts: mio::PollOpt,
+    ) -> std::io::Result<()> {
+        self.0.register(poll, token, interest, opts)
+    }
+
+    fn reregister(
+        &self,
+        poll: &mio::Poll,
+        token: mio::Token,
+        interest: mio::EventSet,
+        opts: mio::PollOpt,
+    ) -> std::io::Result<()> {
+        self.0.reregister(poll, token, interest, opts)
+    }
+
+    fn deregister(&self, poll: &mio::Poll) -> std::io::Result<()> {
+        self.0.deregister(poll)
+    }
+}
+
+/// Answers each line with `ok\n`.
+struct Acks;
+
+impl Protocol for Acks {
+    type Context = ();
+    type Socket = CountingSocket;
+
+    fn create(_: &mut Transport<'_, CountingSocket>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        Intent::of(Acks).expect_delimiter(b"\n", 64)
+    }
+
+    fn bytes_read(self, t: &mut Transport<'_, CountingSocket>, end: usize, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        t.input().consume(end);
+        t.output().extend(b"ok\n").unwrap();
+        Intent::of(Acks).expect_delimiter(b"\n", 64)
+    }
+
+    fn bytes_flushed(self, _: &mut Transport<'_, CountingSocket>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        Intent::of(Acks).expect_delimiter(b"\n", 64)
+    }
+
+    fn timeout(self, _: &mut Transport<'_, CountingSocket>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+        Intent::done()
+    }
+}
+
+#[test]
+fn replies_to_pipelined_frames_leave_in_one_write() {
+    let mut lp = Loop::<Stream<Acks>>::new(&LoopConfig::new()).unwrap().instantiate(());
+    let (ours, mut peer) = UnixStream::pair().unwrap();
+    peer.write_all(b"a\nb\nc\n").unwrap();
+    lp.add_machine_with(|scope| <Stream<Acks> as Machine>::create(CountingSocket(ours), scope)).unwrap();
+    let mut reply = Vec::new();
+    for _ in 0..200 {
+        lp.run_once(Some(Duration::from_millis(10))).unwrap();
+        let mut buf = [0; 64];
+        match peer.read(&mut buf) {
+            Ok(n) => reply.extend_from_slice(&buf[..n]),
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock),
+        }
+        if reply.len() >= 9 {
+            break;
+        }
+    }
+    assert_eq!(reply, b"ok\nok\nok\n");
+    assert_eq!(WRITES.load(std::sync::atomic::Ordering::Relaxed), 1, "one write for three replies");
+}

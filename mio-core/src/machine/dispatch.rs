@@ -98,6 +98,13 @@ impl<M: Machine> Machines<M> {
     }
 
     /// Replaces the machine's deadline; `false` if the timer is full.
+    ///
+    /// A deadline moved later keeps its armed timer: the slot records the new
+    /// instant, and [`timeout`](Handler::timeout) re-arms for the rest when
+    /// the old timer fires. A connection that pushes its deadline forward on
+    /// every request (an idle or request timeout) then costs no timer
+    /// operation and no clock read per request, only one re-arm per period.
+    /// A deadline moved earlier needs a new timer, so it never fires late.
     fn set_deadline(&mut self, el: &mut EventLoop<Self>, token: usize, generation: u32, deadline: Deadline) -> bool {
         let Some(slot) = self.table.get_mut(token) else { return true };
         let new = match deadline {
@@ -106,7 +113,10 @@ impl<M: Machine> Machines<M> {
             Deadline::At(at) => Some(at),
         };
         match (slot.deadline, new) {
-            (Some((old, _)), Some(new)) if old == new => true,
+            (Some((old, timer)), Some(new)) if old <= new => {
+                slot.deadline = Some((new, timer));
+                true
+            }
             (old, new) => {
                 if let Some((_, timer)) = old {
                     el.clear_timeout(timer);
@@ -154,10 +164,24 @@ impl<M: Machine> Handler for Machines<M> {
     }
 
     fn timeout(&mut self, el: &mut EventLoop<Self>, wake: Wake) {
-        match self.table.get_mut(wake.token) {
-            Some(slot) if slot.generation == wake.generation && slot.deadline.is_some() => slot.deadline = None,
-            _ => return,
+        let Some(slot) = self.table.get_mut(wake.token) else { return };
+        let Some((at, _)) = slot.deadline.filter(|_| slot.generation == wake.generation) else { return };
+        let now = el.now();
+        if at > now {
+            // The deadline moved later after this timer was armed (see
+            // `set_deadline`): sleep on until it.
+            match el.timeout(wake, at - now) {
+                Ok(timer) => slot.deadline = Some((at, timer)),
+                Err(_) => {
+                    slot.deadline = None;
+                    self.table.take(wake.token, Some(wake.generation));
+                    let err = MachineError::new(std::io::ErrorKind::OutOfMemory, "timer capacity exhausted");
+                    self.fail(el, wake.token, &err);
+                }
+            }
+            return;
         }
+        slot.deadline = None;
         let Some((m, generation)) = self.table.take(wake.token, Some(wake.generation)) else { return };
         let resp = m.timeout(&mut scope!(&mut self.context, &mut self.core, el, wake.token, generation));
         self.apply(el, wake.token, generation, resp);

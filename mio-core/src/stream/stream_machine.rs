@@ -27,8 +27,9 @@ const POOL_EXHAUSTED: MachineError = MachineError::new(io::ErrorKind::OutOfMemor
 /// read again until the next readiness event (one `read` per message). On the
 /// portable poll(2) backend, whose emulated edge is re-armed only by
 /// `WouldBlock`, reads and writes go on until `WouldBlock` instead. Output
-/// is written eagerly after each callback; the socket's writable interest is
-/// armed only while output is pending. Buffers come from the loop's pool
+/// is written as soon as the protocol waits for something not yet buffered
+/// (so replies to pipelined frames leave in one `write`); the socket's
+/// writable interest is armed only while output is pending. Buffers come from the loop's pool
 /// (see [`LoopConfig::buffers`](crate::machine::LoopConfig::buffers)) and go
 /// back as soon as they are empty, so an idle connection holds none.
 ///
@@ -271,10 +272,18 @@ fn due(expect: Expectation, input: &[u8], output_len: usize, eof: bool, capacity
 
 /// Finds `delimiter` in `data`; returns the index just past it.
 fn find(delimiter: &[u8], data: &[u8]) -> Option<usize> {
-    if delimiter.is_empty() {
-        return Some(0);
+    // Scans for the first byte, comparing the rest only there: a
+    // `windows().position(w == delimiter)` calls memcmp at every offset.
+    let Some((&first, rest)) = delimiter.split_first() else { return Some(0) };
+    let mut from = 0;
+    while let Some(i) = data[from..].iter().position(|&b| b == first) {
+        let at = from + i;
+        if data[at + 1..].starts_with(rest) {
+            return Some(at + delimiter.len());
+        }
+        from = at + 1;
     }
-    data.windows(delimiter.len()).position(|w| w == delimiter).map(|i| i + delimiter.len())
+    None
 }
 
 /// Runs IO and protocol callbacks until the protocol waits for something
@@ -363,7 +372,13 @@ fn drive_with<P: Protocol>(
             intent = p.limit_exceeded(&mut conn.transport(pool), Limit::PoolExhausted, scope);
             continue;
         }
-        if conn.output.len() > 0 && !conn.write_blocked {
+        // A callback due from what is already buffered runs before any IO,
+        // so the replies to pipelined frames leave in one write: output is
+        // written once the protocol waits for something not buffered yet.
+        let (input, _) = pool.pair_mut(conn.input.chunk, NO_CHUNK);
+        let data = &input[conn.input.start as usize..conn.input.end as usize];
+        let buffered = due(conn.expect.get(), data, conn.output.len(), conn.eof, capacity);
+        if buffered.is_none() && conn.output.len() > 0 && !conn.write_blocked {
             if let Err(e) = conn.write_once(pool) {
                 p.error(e.into(), scope);
                 return Outcome::Close;
@@ -372,19 +387,23 @@ fn drive_with<P: Protocol>(
         // Read while the socket may hold more and nothing is due yet: one
         // read when it comes up short, more after a hup (data and FIN can
         // share one edge).
-        let next = loop {
-            let can_read = conn.readable && !conn.eof && conn.input.len() < capacity;
-            if can_read {
-                if let Err(e) = conn.read_once(pool) {
-                    p.error(e.into(), scope);
-                    return Outcome::Close;
+        let next = if buffered.is_some() {
+            buffered
+        } else {
+            loop {
+                let can_read = conn.readable && !conn.eof && conn.input.len() < capacity;
+                if can_read {
+                    if let Err(e) = conn.read_once(pool) {
+                        p.error(e.into(), scope);
+                        return Outcome::Close;
+                    }
                 }
-            }
-            let (input, _) = pool.pair_mut(conn.input.chunk, NO_CHUNK);
-            let data = &input[conn.input.start as usize..conn.input.end as usize];
-            let next = due(conn.expect.get(), data, conn.output.len(), conn.eof, capacity);
-            if next.is_some() || !can_read || !conn.readable || conn.eof || conn.input.len() >= capacity {
-                break next;
+                let (input, _) = pool.pair_mut(conn.input.chunk, NO_CHUNK);
+                let data = &input[conn.input.start as usize..conn.input.end as usize];
+                let next = due(conn.expect.get(), data, conn.output.len(), conn.eof, capacity);
+                if next.is_some() || !can_read || !conn.readable || conn.eof || conn.input.len() >= capacity {
+                    break next;
+                }
             }
         };
         let Some(next) = next else {

@@ -66,7 +66,8 @@ impl fmt::Debug for Input<'_> {
 }
 
 /// The output a protocol writes into; the stream writes it to the socket
-/// eagerly after each callback. Bounded: it never grows past one chunk.
+/// once the protocol waits for input not yet buffered, or for a flush.
+/// Bounded: it never grows past one chunk.
 pub struct Output<'a> {
     pub(crate) buf: &'a mut [u8],
     pub(crate) held: &'a mut Held,
