@@ -342,9 +342,10 @@ fn main() -> io::Result<()> {
     config.machines(20_000).buffers(16 * 1024, 1024);
     let mut lp = Loop::<Listener>::new(&config)?;
     let listener = TcpListener::bind(addr)?;
-    println!("listening on {}", listener.local_addr()?);
+    let local = listener.local_addr()?;
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Listener::Http)).map_err(io::Error::other)?;
     lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Listener::Shutdown))
         .map_err(io::Error::other)?;
+    println!("listening on {local}"); // Set up: the signal watcher too.
     lp.run(Server::new(Duration::from_millis(deadline_ms)))
 }
