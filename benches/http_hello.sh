@@ -3,7 +3,9 @@
 # `return 200 "hello"`, keep-alive) under `wrk -t1 -c100 -d5s`, servers
 # pinned to CPU 1 and wrk to CPU 0, interleaved, ROUNDS rounds; prints the
 # median requests/s of each and the ratio ours/nginx, plus server CPU
-# seconds per 100k requests.
+# seconds per 100k requests. Rounds alternate who goes first (ABBA); the
+# median of the per-round ratios is printed too (robust to load drift on a
+# shared machine: check `cat /proc/loadavg` first, rerun if noisy).
 #
 #   benches/http_hello.sh              # ROUNDS=3 SECS=5 CONNS=100
 set -euo pipefail
@@ -60,10 +62,18 @@ run_one() { # name cmd port
     echo "$name round=$round rps=$rps cpu_s_per_100k=$cpu $errs" | tee -a "$work/results.txt"
 }
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
-    run_one ours "$OURS 127.0.0.1:$PORT_OURS" "$PORT_OURS"
-    run_one nginx "nginx -c $work/nginx.conf" "$PORT_NGINX"
+    # ABBA: alternate who goes first, so a load drift does not favour one side.
+    if (( round % 2 )); then
+        run_one ours "$OURS 127.0.0.1:$PORT_OURS" "$PORT_OURS"
+        run_one nginx "nginx -c $work/nginx.conf" "$PORT_NGINX"
+    else
+        run_one nginx "nginx -c $work/nginx.conf" "$PORT_NGINX"
+        run_one ours "$OURS 127.0.0.1:$PORT_OURS" "$PORT_OURS"
+    fi
 done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ours=$(awk '/^ours/ {sub("rps=","",$3); print $3}' "$work/results.txt" | median)
@@ -75,4 +85,9 @@ echo "| server | requests/s (median of $ROUNDS) | server CPU s per 100k requests
 echo "|---|---:|---:|"
 echo "| http_hello (ours) | $ours | $ours_cpu |"
 echo "| nginx (1 worker) | $nginx | $nginx_cpu |"
-awk -v a="$ours" -v b="$nginx" 'BEGIN {printf "\nratio ours/nginx (requests/s): %.2fx\n", a / b}'
+awk -v a="$ours" -v b="$nginx" 'BEGIN {printf "\nratio ours/nginx (requests/s, of the medians): %.2fx\n", a / b}'
+# Each round's pair ran back to back: the median of their ratios is less
+# sensitive to load that changes between rounds.
+paired=$(awk '/^ours/ {sub("rps=","",$3); o[$2]=$3} /^nginx/ {sub("rps=","",$3); n[$2]=$3}
+    END {for (r in o) printf "%.4f\n", o[r] / n[r]}' "$work/results.txt" | median)
+awk -v p="$paired" 'BEGIN {printf "ratio ours/nginx (requests/s, median of per-round ratios): %.2fx\n", p}'
