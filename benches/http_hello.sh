@@ -5,7 +5,10 @@
 # median requests/s of each and the ratio ours/nginx, plus server CPU
 # seconds per 100k requests. Rounds alternate who goes first (ABBA); the
 # median of the per-round ratios is printed too (robust to load drift on a
-# shared machine: check `cat /proc/loadavg` first, rerun if noisy).
+# shared machine: check `cat /proc/loadavg` first, rerun if noisy). On 2
+# cores wrk saturates its own core first, so requests/s lands near parity
+# and swings with other load; the CPU column (server CPU per request) is
+# what separates the servers there.
 #
 #   benches/http_hello.sh              # ROUNDS=3 SECS=5 CONNS=100
 set -euo pipefail
