@@ -5,38 +5,17 @@
 //! observable condition, and every test runs under a watchdog that aborts the
 //! process (with a message) if it hangs.
 
+mod util;
+
 use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mio::{EventLoop, EventLoopConfig, Handler, NotifyError, Sender};
-
-/// Aborts the process if it is not dropped within `limit`: a lost wake-up
-/// makes a test fail instead of hang.
-struct Watchdog {
-    done: mpsc::Sender<()>,
-}
-
-impl Watchdog {
-    fn new(test: &'static str, limit: Duration) -> Watchdog {
-        let (done, rx) = mpsc::channel::<()>();
-        thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
-                eprintln!("watchdog: {test} still running after {limit:?} (lost wake-up or blocking run_once?)");
-                std::process::abort();
-            }
-        });
-        Watchdog { done }
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        let _ = self.done.send(());
-    }
-}
+use util::blocked::{current_thread, wait_until_blocked_in_poll};
+use util::Watchdog;
 
 /// Counts how many times values were dropped.
 #[derive(Debug)]
@@ -78,26 +57,6 @@ impl Handler for Recorder {
     }
 }
 
-/// Waits (boundedly) until the thread whose `/proc/thread-self` is `thread`
-/// sits in an epoll wait system call. Returns whether it was seen there.
-fn wait_until_blocked_in_poll(thread: &str) -> bool {
-    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
-        return false;
-    }
-    // x86_64: epoll_wait, epoll_pwait, epoll_pwait2.
-    const EPOLL_WAITS: [&str; 3] = ["232", "281", "441"];
-    let path = format!("/proc/{thread}/syscall");
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < give_up {
-        let Ok(s) = std::fs::read_to_string(&path) else { return false };
-        if s.split_whitespace().next().is_some_and(|nr| EPOLL_WAITS.contains(&nr)) {
-            return true;
-        }
-        thread::yield_now();
-    }
-    false
-}
-
 #[test]
 fn send_from_another_thread_wakes_a_loop_blocked_in_run() {
     let _dog = Watchdog::new("send_from_another_thread_wakes_a_loop_blocked_in_run", Duration::from_secs(30));
@@ -110,8 +69,7 @@ fn send_from_another_thread_wakes_a_loop_blocked_in_run() {
         sender.send(7).unwrap();
         seen_blocked
     });
-    let me = std::fs::read_link("/proc/thread-self").unwrap();
-    where_tx.send(me.to_string_lossy().into_owned()).unwrap();
+    where_tx.send(current_thread()).unwrap();
 
     let mut handler = Recorder { stop_after: 1, ..Recorder::default() };
     event_loop.run(&mut handler).unwrap();

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use mio::unix::{pipe, EventedFd, PipeReader, PipeWriter};
 use mio::{EventLoop, EventLoopConfig, EventSet, Events, Handler, Poll, PollOpt, Token};
+use util::blocked::{current_thread, wait_until_blocked_in_poll};
+use util::fd_limit::ensure_fd_limit;
 
 const QUIET: Duration = Duration::from_millis(100);
 const LONG: Duration = Duration::from_secs(10);
@@ -80,10 +82,12 @@ fn reports_which_backend_is_compiled_in() {
 fn register_from_another_thread_wakes_a_blocked_poll() {
     let poll = Arc::new(Poll::new().unwrap());
     let barrier = Arc::new(Barrier::new(2));
+    let (where_tx, where_rx) = std::sync::mpsc::channel();
     let poller = {
         let (poll, barrier) = (poll.clone(), barrier.clone());
         thread::spawn(move || {
             let mut events = Events::with_capacity(8);
+            where_tx.send(current_thread()).unwrap();
             barrier.wait();
             let start = Instant::now();
             poll.poll(&mut events, Some(LONG)).unwrap();
@@ -93,9 +97,10 @@ fn register_from_another_thread_wakes_a_blocked_poll() {
     };
     let (reader, mut writer) = pipe().unwrap();
     writer.write_all(b"x").unwrap();
+    let poller_thread = where_rx.recv().unwrap();
     barrier.wait();
-    // Give the poller time to block on the table without the pipe.
-    thread::sleep(Duration::from_millis(50));
+    // The poller blocks on the table without the pipe; then we register.
+    wait_until_blocked_in_poll(&poller_thread);
     poll.register(&reader, Token(7), EventSet::readable(), PollOpt::edge()).unwrap();
     let (got, elapsed) = poller.join().unwrap();
     assert_eq!(got, vec![Token(7)]);
@@ -108,54 +113,26 @@ fn deregister_from_another_thread_silences_a_blocked_poll() {
     let (reader, mut writer) = pipe().unwrap();
     poll.register(&reader, Token(1), EventSet::readable(), PollOpt::level()).unwrap();
     let barrier = Arc::new(Barrier::new(2));
+    let (where_tx, where_rx) = std::sync::mpsc::channel();
     let poller = {
         let (poll, barrier) = (poll.clone(), barrier.clone());
         thread::spawn(move || {
             let mut events = Events::with_capacity(8);
+            where_tx.send(current_thread()).unwrap();
             barrier.wait();
             let start = Instant::now();
             let n = poll.poll(&mut events, Some(Duration::from_millis(300))).unwrap();
             (n, start.elapsed())
         })
     };
+    let poller_thread = where_rx.recv().unwrap();
     barrier.wait();
-    thread::sleep(Duration::from_millis(50));
+    wait_until_blocked_in_poll(&poller_thread);
     poll.deregister(&reader).unwrap();
     writer.write_all(b"x").unwrap();
     let (n, elapsed) = poller.join().unwrap();
     assert_eq!(n, 0, "a deregistered source was reported");
     assert!(elapsed >= Duration::from_millis(300), "poll returned early: {elapsed:?}");
-}
-
-/// The soft and hard `RLIMIT_NOFILE`, from `/proc/self/limits`.
-fn nofile_limits() -> Option<(u64, u64)> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    let mut fields = line["Max open files".len()..].split_whitespace();
-    let parse = |s: &str| if s == "unlimited" { Some(u64::MAX) } else { s.parse().ok() };
-    Some((parse(fields.next()?)?, parse(fields.next()?)?))
-}
-
-/// Raises the soft fd limit to the hard one if `needed` fds do not fit
-/// (with util-linux's `prlimit`, so the test needs no `unsafe`). Returns
-/// why not, if they still do not fit.
-fn ensure_fd_limit(needed: u64) -> Result<(), String> {
-    let (soft, hard) = nofile_limits().ok_or("cannot read RLIMIT_NOFILE from /proc/self/limits")?;
-    if soft >= needed {
-        return Ok(());
-    }
-    if hard < needed {
-        return Err(format!("hard RLIMIT_NOFILE is {hard}, {needed} fds are needed"));
-    }
-    let status = std::process::Command::new("prlimit")
-        .arg(format!("--pid={}", std::process::id()))
-        .arg(format!("--nofile={hard}:{hard}"))
-        .status()
-        .map_err(|e| format!("cannot run prlimit to raise RLIMIT_NOFILE: {e}"))?;
-    match nofile_limits() {
-        Some((soft, _)) if soft >= needed => Ok(()),
-        _ => Err(format!("prlimit ({status}) did not raise RLIMIT_NOFILE to {needed}")),
-    }
 }
 
 #[test]
@@ -482,14 +459,11 @@ impl Handler for Pong {
 fn the_waker_interrupts_a_sleeping_loop() {
     let mut event_loop = EventLoop::new().unwrap();
     let sender = event_loop.channel();
-    let barrier = Arc::new(Barrier::new(2));
-    let other = barrier.clone();
+    let me = current_thread();
     let thread = thread::spawn(move || {
-        other.wait();
-        thread::sleep(Duration::from_millis(50));
+        wait_until_blocked_in_poll(&me);
         sender.send(42).unwrap();
     });
-    barrier.wait();
     let start = Instant::now();
     let mut pong = Pong { got: None };
     while pong.got.is_none() && start.elapsed() < LONG {

@@ -5,7 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod blocked;
 pub mod example;
+pub mod fd_limit;
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
