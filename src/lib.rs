@@ -138,3 +138,8 @@ pub use mio_core::*;
 /// (`#[machine(protocol)]`). See the [crate documentation](crate) for
 /// examples.
 pub use mio_derive::machine;
+
+/// The README's code blocks, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
