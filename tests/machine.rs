@@ -397,3 +397,13 @@ fn a_deadline_moved_earlier_fires_at_the_new_time() {
     step(&mut lp, &clock, 200);
     assert_eq!(lp.context().timeouts.len(), 1, "the old timer was cancelled");
 }
+
+#[test]
+fn absurd_buffer_pools_are_invalid_input_not_a_panic() {
+    for (size, count) in [(0, 8), (usize::MAX, 2), (1 << 40, 1 << 40)] {
+        let mut config = LoopConfig::new();
+        config.buffers(size, count);
+        let err = Loop::<M>::new(&config).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "buffers({size}, {count})");
+    }
+}

@@ -37,10 +37,16 @@ impl<M: Machine> Loop<M> {
     ///
     /// # Errors
     ///
-    /// As [`EventLoop::configured`]: `InvalidInput` for a bad configuration,
-    /// or the OS error of creating epoll or the waker.
+    /// As [`EventLoop::configured`]: `InvalidInput` for a bad configuration
+    /// (including a zero or over-4-GiB buffer size, or buffers whose total
+    /// size overflows), or the OS error of creating epoll or the waker.
     pub fn new(config: &LoopConfig) -> io::Result<Loop<M>> {
         let event_loop = EventLoop::configured(config.event_loop.clone())?;
+        let too_big = config.buffer_size.checked_mul(config.buffers).is_none_or(|total| total > isize::MAX as usize);
+        if config.buffer_size == 0 || config.buffer_size > u32::MAX as usize || too_big {
+            let msg = "LoopConfig::buffers: the size must be 1..=u32::MAX and size * count must fit in memory";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+        }
         let pool = BufferPool::new(config.buffer_size, config.buffers);
         let core = ScopeCore { sender: event_loop.channel(), shutdown: false, pool };
         Ok(Loop { event_loop, table: Table::with_capacity(config.machines), core, on_error: ignore_error })
