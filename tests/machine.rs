@@ -407,3 +407,26 @@ fn absurd_buffer_pools_are_invalid_input_not_a_panic() {
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "buffers({size}, {count})");
     }
 }
+
+#[test]
+fn absurd_table_sizes_are_invalid_input_not_an_abort() {
+    let mut config = LoopConfig::new();
+    config.machines(usize::MAX);
+    assert_eq!(Loop::<M>::new(&config).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    for set in [
+        |c: &mut mio::EventLoopConfig| {
+            c.events_capacity(usize::MAX);
+        },
+        |c: &mut mio::EventLoopConfig| {
+            c.notify_capacity(usize::MAX);
+        },
+        |c: &mut mio::EventLoopConfig| {
+            c.timer_capacity(usize::MAX);
+        },
+    ] {
+        let mut config = mio::EventLoopConfig::new();
+        set(&mut config);
+        let err = mio::EventLoop::<()>::configured(config).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
+}

@@ -33,7 +33,7 @@ pub mod udp;
 pub mod unix;
 
 pub use channel::{NotifyError, Sender};
-pub use event_loop::{EventLoop, EventLoopConfig, Handler};
+pub use event_loop::{EventLoop, EventLoopConfig, Handler, MAX_PREALLOCATED};
 pub use event_set::EventSet;
 pub use evented::Evented;
 pub use io_event::IoEvent;

@@ -5,6 +5,10 @@ use std::time::Duration;
 use crate::poll::{DEFAULT_EVENTS_CAPACITY, DEFAULT_REGISTRATIONS};
 use crate::timer::{Clock, ManualClock};
 
+/// The largest count any preallocated table may be configured to (2^24):
+/// larger values are `InvalidInput` instead of an allocation that aborts.
+pub const MAX_PREALLOCATED: usize = 1 << 24;
+
 /// Configuration of an [`EventLoop`](crate::EventLoop). Every buffer the loop
 /// uses is allocated at construction from these sizes; nothing grows later.
 ///
@@ -114,8 +118,11 @@ impl EventLoopConfig {
 
     pub(crate) fn validate(&self) -> std::io::Result<()> {
         let bad = |what: &'static str| Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, what));
-        if self.notify_capacity == 0 {
-            return bad("notify_capacity must be at least 1");
+        if self.notify_capacity == 0 || self.notify_capacity > MAX_PREALLOCATED {
+            return bad("notify_capacity must be 1..=16,777,216");
+        }
+        if self.events_capacity > MAX_PREALLOCATED {
+            return bad("events_capacity must be at most 16,777,216");
         }
         if self.messages_per_tick == 0 {
             return bad("messages_per_tick must be at least 1");
@@ -123,8 +130,8 @@ impl EventLoopConfig {
         if self.timer_tick.is_zero() {
             return bad("timer_tick must not be zero");
         }
-        if self.timer_capacity > u32::MAX as usize {
-            return bad("timer_capacity must fit in u32");
+        if self.timer_capacity > MAX_PREALLOCATED {
+            return bad("timer_capacity must be at most 16,777,216");
         }
         Ok(())
     }

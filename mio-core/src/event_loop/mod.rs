@@ -4,7 +4,7 @@ mod config;
 mod handler;
 mod ticks;
 
-pub use config::EventLoopConfig;
+pub use config::{EventLoopConfig, MAX_PREALLOCATED};
 pub use handler::Handler;
 
 use std::io;

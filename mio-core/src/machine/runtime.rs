@@ -43,6 +43,9 @@ impl<M: Machine> Loop<M> {
     pub fn new(config: &LoopConfig) -> io::Result<Loop<M>> {
         let event_loop = EventLoop::configured(config.event_loop.clone())?;
         let too_big = config.buffer_size.checked_mul(config.buffers).is_none_or(|total| total > isize::MAX as usize);
+        if config.machines > crate::MAX_PREALLOCATED {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "LoopConfig::machines must be at most 16,777,216"));
+        }
         if config.buffer_size == 0 || config.buffer_size > u32::MAX as usize || too_big {
             let msg = "LoopConfig::buffers: the size must be 1..=u32::MAX and size * count must fit in memory";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
