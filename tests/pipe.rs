@@ -1,11 +1,14 @@
 //! `unix::pipe()`: readiness through the event loop, edge vs level, and
 //! `WouldBlock` on an empty or full pipe.
 
+mod util;
+
 use std::io::{ErrorKind, Read, Write};
 use std::time::{Duration, Instant};
 
 use mio::unix::{pipe, PipeReader, PipeWriter};
 use mio::{EventLoop, EventSet, Events, Handler, Poll, PollOpt, Token};
+use util::wait_for;
 
 const READER: Token = Token(10);
 const WRITER: Token = Token(11);
@@ -57,18 +60,6 @@ fn readable_and_writable_through_the_loop() {
 fn poll_now(poll: &Poll, events: &mut Events, token: Token) -> usize {
     poll.poll(events, Some(Duration::ZERO)).unwrap();
     events.iter().filter(|ev| ev.token() == token).count()
-}
-
-/// Polls (bounded) until `token` is reported.
-fn wait_for(poll: &Poll, events: &mut Events, token: Token) -> EventSet {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        poll.poll(events, Some(Duration::from_millis(100))).unwrap();
-        if let Some(ev) = events.iter().find(|ev| ev.token() == token) {
-            return ev.kind();
-        }
-    }
-    panic!("no event for {token:?} within 5s");
 }
 
 #[test]

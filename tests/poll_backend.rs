@@ -19,6 +19,7 @@ use mio::unix::{pipe, EventedFd, PipeReader, PipeWriter};
 use mio::{EventLoop, EventLoopConfig, EventSet, Events, Handler, Poll, PollOpt, Token};
 use util::blocked::{current_thread, wait_until_blocked_in_poll};
 use util::fd_limit::ensure_fd_limit;
+use util::wait_for;
 
 const QUIET: Duration = Duration::from_millis(100);
 const LONG: Duration = Duration::from_secs(10);
@@ -31,11 +32,6 @@ fn is_poll_backend() -> bool {
 fn poll_once(poll: &Poll, events: &mut Events, timeout: Duration) -> Vec<(Token, EventSet)> {
     poll.poll(events, Some(timeout)).expect("poll");
     events.iter().map(|ev| (ev.token(), ev.kind())).collect()
-}
-
-/// Polls (bounded) until an event for `token` arrives; returns its kind.
-fn wait_for(poll: &Poll, events: &mut Events, token: Token) -> EventSet {
-    util::expect_event(poll, events, token, EventSet::none())
 }
 
 /// One poll of `QUIET` reports nothing for `token`.

@@ -1,48 +1,15 @@
 //! Unix domain datagram sockets: bound pairs, socketpairs, connected sockets,
 //! readiness through `Poll`, and bad paths.
 
+mod util;
+
 use std::io::ErrorKind;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mio::unix::UnixDatagram;
 use mio::{EventSet, Events, Poll, PollOpt, Token};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("mio-ud-{}-{}", std::process::id(), n));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Polls `poll` (bounded) until an event for `token` arrives.
-fn wait_for(poll: &Poll, events: &mut Events, token: Token) -> EventSet {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        poll.poll(events, Some(Duration::from_millis(100))).unwrap();
-        if let Some(ev) = events.iter().find(|ev| ev.token() == token) {
-            return ev.kind();
-        }
-    }
-    panic!("no event for {token:?} within 5s");
-}
+use util::temp_dir::TempDir;
+use util::wait_for;
 
 #[test]
 fn bound_pair_send_to_recv_from() {
@@ -152,7 +119,7 @@ fn try_clone_and_from_std() {
 #[test]
 fn bad_paths_are_invalid_input() {
     let dir = TempDir::new();
-    let long = dir.0.join("y".repeat(200));
+    let long = dir.path(&"y".repeat(200));
     assert_eq!(UnixDatagram::bind(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
     let sock = UnixDatagram::unbound().unwrap();
     assert_eq!(sock.send_to(b"x", &long).unwrap_err().kind(), ErrorKind::InvalidInput);

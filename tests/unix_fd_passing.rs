@@ -4,16 +4,17 @@
 //! Tests here count this process's open fds, so they take `FD_LOCK` to keep
 //! the other tests of this binary from opening fds meanwhile.
 
+mod util;
+
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use mio::unix::{pipe, PipeReader, PipeWriter, UnixDatagram, UnixStream};
 use mio::{EventSet, Evented, Events, Poll, PollOpt, Token};
+use util::temp_dir::TempDir;
 
 static FD_LOCK: Mutex<()> = Mutex::new(());
 
@@ -39,25 +40,6 @@ fn is_cloexec(fd: BorrowedFd<'_>) -> bool {
 
 fn is_nonblocking(fd: BorrowedFd<'_>) -> bool {
     fd_flags(fd) & libc::O_NONBLOCK as u32 != 0
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("mio-fd-{}-{}", std::process::id(), n));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Registers `source` for readable and polls (bounded) until it is.
@@ -129,7 +111,7 @@ fn pass_pipe_over_datagram_pair() {
 fn pass_pipe_to_bound_datagram_by_path() {
     let _guard = lock();
     let dir = TempDir::new();
-    let path = dir.0.join("fd.sock");
+    let path = dir.path("fd.sock");
     let server = UnixDatagram::bind(&path).unwrap();
     let client = UnixDatagram::unbound().unwrap();
     let (reader, writer) = new_pipe();
@@ -236,12 +218,12 @@ fn dropping_sockets_with_fds_in_flight_leaks_nothing() {
 fn every_socket_is_nonblocking_and_cloexec() {
     let _guard = lock();
     let dir = TempDir::new();
-    let path = dir.0.join("flags.sock");
+    let path = dir.path("flags.sock");
     let listener = mio::unix::UnixListener::bind(&path).unwrap();
     let client = UnixStream::connect(&path).unwrap();
     let (accepted, _) = listener.accept().unwrap();
     let (s1, s2) = UnixStream::pair().unwrap();
-    let bound = UnixDatagram::bind(dir.0.join("flags-dgram.sock")).unwrap();
+    let bound = UnixDatagram::bind(dir.path("flags-dgram.sock")).unwrap();
     let unbound = UnixDatagram::unbound().unwrap();
     let (d1, d2) = UnixDatagram::pair().unwrap();
     let cloned = client.try_clone().unwrap();

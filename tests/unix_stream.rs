@@ -1,37 +1,17 @@
 //! Unix domain stream sockets: echo through an `EventLoop`, peer close,
 //! addresses and bad paths.
 
+mod util;
+
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::Shutdown;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mio::unix::{UnixListener, UnixStream};
 use mio::{EventLoop, EventSet, Events, Handler, Poll, PollOpt, Token};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("mio-us-{}-{}", std::process::id(), n));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use util::temp_dir::TempDir;
+use util::wait_for;
 
 const LISTENER: Token = Token(0);
 const SERVER: Token = Token(1);
@@ -172,18 +152,6 @@ fn echo_through_event_loop() {
     assert!(echo.would_block_writes > 0);
 }
 
-/// Polls `poll` (bounded) until an event for `token` arrives.
-fn wait_for(poll: &Poll, events: &mut Events, token: Token) -> EventSet {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        poll.poll(events, Some(Duration::from_millis(100))).unwrap();
-        if let Some(ev) = events.iter().find(|ev| ev.token() == token) {
-            return ev.kind();
-        }
-    }
-    panic!("no event for {token:?} within 5s");
-}
-
 #[test]
 fn peer_close_gives_readable_hup_and_eof() {
     let poll = Poll::new().unwrap();
@@ -266,7 +234,7 @@ fn long_path(dir: &Path) -> PathBuf {
 #[test]
 fn path_too_long_is_invalid_input() {
     let dir = TempDir::new();
-    let long = long_path(&dir.0);
+    let long = long_path(dir.dir());
     assert_eq!(UnixListener::bind(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(UnixStream::connect(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(UnixStream::connect("").unwrap_err().kind(), ErrorKind::InvalidInput);

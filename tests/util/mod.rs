@@ -8,6 +8,7 @@
 pub mod blocked;
 pub mod example;
 pub mod fd_limit;
+pub mod temp_dir;
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -72,6 +73,11 @@ pub fn expect_event(poll: &Poll, events: &mut Events, token: Token, kind: EventS
         }
     }
     panic!("no {kind:?} event for {token:?} within {DEADLINE:?}");
+}
+
+/// Polls (bounded) until any event for `token` arrives; returns its kind.
+pub fn wait_for(poll: &Poll, events: &mut Events, token: Token) -> EventSet {
+    expect_event(poll, events, token, EventSet::none())
 }
 
 /// Polls until every `(token, kind)` pair has been seen (in any order, in one
