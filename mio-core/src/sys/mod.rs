@@ -41,12 +41,14 @@ mod waker;
 mod waker;
 
 mod fd_traits;
+mod memory;
 pub(crate) mod net;
 pub(crate) mod pipe;
 pub(crate) mod signal;
 pub(crate) mod unix_socket;
 
 pub(crate) use fd_traits::impl_fd_traits;
+pub(crate) use memory::advise_huge_pages;
 
 /// `POLLRDHUP` (the peer closed its writing half) where poll(2) has it; 0
 /// elsewhere, where a half-close shows as readable with a read of 0 bytes.

@@ -70,13 +70,13 @@ impl<T> Entries<T> {
             list: ListId::MAX,
             payload: None,
         };
-        Entries {
-            nodes: (0..capacity).map(vacant).collect(),
-            lists: vec![EMPTY; lists],
-            free_head: if capacity > 0 { 0 } else { NIL },
-            capacity,
-            len: 0,
-        }
+        // Huge pages before the first write: a big slab is touched at random
+        // (cancels, slot appends), and with 4 KiB pages most of those touches
+        // also miss the TLB.
+        let mut nodes = Vec::with_capacity(capacity as usize);
+        crate::sys::advise_huge_pages(&nodes);
+        nodes.extend((0..capacity).map(vacant));
+        Entries { nodes, lists: vec![EMPTY; lists], free_head: if capacity > 0 { 0 } else { NIL }, capacity, len: 0 }
     }
 
     /// How many entries may be live at once.
