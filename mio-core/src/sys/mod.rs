@@ -48,7 +48,7 @@ pub(crate) mod signal;
 pub(crate) mod unix_socket;
 
 pub(crate) use fd_traits::impl_fd_traits;
-pub(crate) use memory::advise_huge_pages;
+pub(crate) use memory::{advise_huge_pages, prefetch};
 
 /// `POLLRDHUP` (the peer closed its writing half) where poll(2) has it; 0
 /// elsewhere, where a half-close shows as readable with a read of 0 bytes.

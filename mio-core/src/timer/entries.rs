@@ -124,6 +124,15 @@ impl<T> Entries<T> {
         self.nodes.get(index as usize).is_some_and(|n| n.generation == generation && n.payload.is_some())
     }
 
+    /// Starts loading entry `index` into the cache, for a walk that reads it
+    /// a little later.
+    #[inline]
+    pub(super) fn prefetch(&self, index: u32) {
+        if let Some(node) = self.nodes.get(index as usize) {
+            crate::sys::prefetch(node);
+        }
+    }
+
     /// The deadline of entry `index`.
     #[inline]
     pub(super) fn deadline(&self, index: u32) -> u64 {

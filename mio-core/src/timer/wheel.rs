@@ -329,6 +329,8 @@ impl<T> TimerWheel<T> {
             while i < live {
                 let index = cursors[i];
                 cursors[i] = self.entries.next(index);
+                // Its line loads while the other chains take their turns.
+                self.entries.prefetch(cursors[i]);
                 self.place_in_level0(index);
                 if cursors[i] == NIL {
                     live -= 1;
