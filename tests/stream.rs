@@ -164,6 +164,18 @@ fn a_delimiter_split_across_reads_is_found() {
 }
 
 #[test]
+fn a_line_trickling_in_byte_by_byte_is_found_once_complete() {
+    let mut rig = Rig::new(Mode::Line(64), 1024, 8);
+    let mut peer = rig.connect();
+    for &b in b"trickle\r\n" {
+        peer.write_all(&[b]).unwrap();
+        rig.turns(2);
+    }
+    rig.until("a line", |l| !l.frames.is_empty());
+    assert_eq!(rig.lp.context().frames, [b"trickle\r\n".to_vec()]);
+}
+
+#[test]
 fn pipelined_frames_in_one_read_are_all_delivered() {
     let mut rig = Rig::new(Mode::Line(64), 1024, 8);
     let mut peer = rig.connect();
