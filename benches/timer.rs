@@ -15,7 +15,8 @@
 //! before the clock starts: the wheel writes its entries when constructed,
 //! the heap's vector and the buffers are filled and cleared here. The order of what fired is checked after the clock stops. Reported:
 //! the median (min, max) over the rounds of ns per timer over its whole life
-//! (total time / N), the heap/wheel ratio, and each phase per operation.
+//! (total time / N), the heap/wheel ratio, each phase per operation, and the
+//! growth of the cost per timer from the smallest size to the largest.
 //!
 //! Run: `cargo bench --bench timer` (`-- --reps 9` for more rounds, `-- --n
 //! 1000000` for one size, `-- --cpu` to time by thread CPU time on a busy
@@ -205,6 +206,8 @@ fn main() {
         "timer bench: deadlines uniform in 0..{HORIZON} ticks, cancel half, fire the rest; {reps} rounds per size; {} time",
         if CPU_TIME.load(Ordering::Relaxed) { "thread CPU" } else { "wall" }
     );
+    // (n, wheel median, heap median) per size, for the growth line.
+    let mut medians = Vec::new();
     for n in sizes {
         let mut wheel = Vec::new();
         let mut heap = Vec::new();
@@ -230,6 +233,7 @@ fn main() {
              heap {hm:7.1} (min {hmin:.1} max {hmax:.1})  heap/wheel {:.2}x",
             hm / wm
         );
+        medians.push((n, wm, hm));
         for (name, xs) in [("wheel", &wheel), ("heap", &heap)] {
             let (ins, _, _) = median(xs.iter().map(|p| p.insert / n as f64).collect());
             let (can, _, _) = median(xs.iter().map(|p| p.cancel / (n / 2) as f64).collect());
@@ -237,6 +241,12 @@ fn main() {
             println!(
                 "timer n={n:>9}   {name:5} ns/op: insert {ins:6.1}  cancel {can:6.1}  fire (per timer fired) {fire:6.1}"
             );
+        }
+    }
+    // How flat: the cost per timer at the largest size over the smallest.
+    if let (Some(&(n0, w0, h0)), Some(&(n1, w1, h1))) = (medians.first(), medians.last()) {
+        if n1 > n0 {
+            println!("growth n={n0} -> n={n1}: wheel {:.2}x  heap {:.2}x (ns per timer)", w1 / w0, h1 / h0);
         }
     }
 }
