@@ -83,17 +83,18 @@ use std::mem::{self, MaybeUninit};
 
 use shim::{spin_loop, Arc, AtomicUsize, Ordering, UnsafeCell};
 
-/// std's types, or loom's when model checking (`--cfg loom`), behind one
-/// small API (loom's `UnsafeCell` has no `get`).
+/// std's types, or loom's when model checking (the unit tests under
+/// `--cfg loom`; loom is a dev-dependency, so other builds with that flag
+/// use std's), behind one small API (loom's `UnsafeCell` has no `get`).
 mod shim {
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(super) use loom::{
         cell::UnsafeCell,
         hint::spin_loop,
         sync::atomic::{AtomicUsize, Ordering},
         sync::Arc,
     };
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(super) use std::{
         hint::spin_loop,
         sync::atomic::{AtomicUsize, Ordering},
@@ -101,11 +102,11 @@ mod shim {
     };
 
     /// `std::cell::UnsafeCell` with loom's closure-based access.
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     #[derive(Debug)]
     pub(super) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     impl<T> UnsafeCell<T> {
         pub(super) fn new(value: T) -> UnsafeCell<T> {
             UnsafeCell(std::cell::UnsafeCell::new(value))
@@ -118,10 +119,24 @@ mod shim {
     }
 }
 
-/// A failed CAS on `tail` is followed by `2^n` spin-loop hints, `n` growing
-/// by one per failure up to this. (Under loom, every hint is a yield point
-/// the model explores, so there it is one hint.)
-const MAX_SPIN_SHIFT: u32 = if cfg!(loom) { 0 } else { 4 };
+/// After the `n`th failed CAS on `tail` in a row: `2^min(n, 4)` spin-loop
+/// hints, so that the winner gets on before we touch the line again. (Under
+/// loom every hint is a yield point the model explores, so there it is one.)
+#[inline]
+fn back_off(failures: &mut u32) {
+    #[cfg(not(all(test, loom)))]
+    {
+        for _ in 0..1u32 << (*failures).min(4) {
+            spin_loop();
+        }
+        *failures += 1;
+    }
+    #[cfg(all(test, loom))]
+    {
+        let _ = failures;
+        spin_loop();
+    }
+}
 
 /// Keeps its content on its own cache line (128 bytes: two lines on x86-64,
 /// whose prefetcher pulls lines in pairs).
@@ -230,7 +245,7 @@ impl<T> Producer<T> {
     pub(crate) fn push(&self, value: T) -> Result<(), PushError<T>> {
         let ring = &*self.ring;
         let mut tail = ring.tail.0.load(Ordering::Relaxed);
-        let mut spins = 0u32;
+        let mut failures = 0u32;
         loop {
             if tail & ring.mark_bit != 0 {
                 return Err(PushError::Closed(value));
@@ -252,10 +267,7 @@ impl<T> Producer<T> {
                     Err(current) => {
                         // Another producer won the position: back off a
                         // little (longer each time) so the winners get on.
-                        for _ in 0..1u32 << spins {
-                            spin_loop();
-                        }
-                        spins = (spins + 1).min(MAX_SPIN_SHIFT);
+                        back_off(&mut failures);
                         tail = current;
                     }
                 }
@@ -615,6 +627,23 @@ mod loom_models {
         pushed
     }
 
+    /// One pop attempt by the consumer, into `got`.
+    ///
+    /// loom's DPOR remembers only the last access to each atomic, so a
+    /// consumer's load of a stamp that a producer then loads and stores is
+    /// not reordered after that store unless some other access makes them
+    /// dependent. Each model therefore runs twice: with the consumer going
+    /// first (loom keeps running the current thread), and with it yielding
+    /// before each attempt, which lets the producers get ahead.
+    fn pop_into(rx: &mut Consumer<u64>, got: &mut Vec<u64>, yield_first: bool) {
+        if yield_first {
+            thread::yield_now();
+        }
+        if let Some(msg) = rx.pop() {
+            got.push(msg);
+        }
+    }
+
     /// After the concurrent part: drains the ring, then checks that it holds
     /// exactly `cap` messages again (the stamps were left consistent).
     fn drain_and_refill(rx: &mut Consumer<u64>, tx: &Producer<u64>, cap: usize, got: &mut Vec<u64>) {
@@ -636,6 +665,12 @@ mod loom_models {
     /// is drained. Every message that went in comes out once, each producer's
     /// in order; none that came back comes out.
     fn two_producers(cap: usize, per: u64, pops: usize) {
+        for yield_first in [false, true] {
+            two_producers_once(cap, per, pops, yield_first);
+        }
+    }
+
+    fn two_producers_once(cap: usize, per: u64, pops: usize, yield_first: bool) {
         loom::model(move || {
             let (tx, mut rx) = ring::<u64>(cap);
             let threads: Vec<_> = (0..2u64)
@@ -646,9 +681,7 @@ mod loom_models {
                 .collect();
             let mut got = Vec::new();
             for _ in 0..pops {
-                if let Some(msg) = rx.pop() {
-                    got.push(msg);
-                }
+                pop_into(&mut rx, &mut got, yield_first);
             }
             let pushed: Vec<Vec<u64>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
             drain_and_refill(&mut rx, &tx, cap, &mut got);
@@ -667,7 +700,7 @@ mod loom_models {
 
     #[test]
     fn loom_two_producers_capacity_2() {
-        two_producers(2, 3, 3);
+        two_producers(2, 2, 2);
     }
 
     /// Full is exact and hands back the message while a pop runs concurrently.
@@ -737,7 +770,7 @@ mod loom_models {
     /// starting from each slot and on a later lap.
     #[test]
     fn loom_wrap_around() {
-        for warm_up in [1u64, 2, 3] {
+        for (warm_up, yield_first) in [(1u64, false), (2, false), (3, false), (1, true), (2, true), (3, true)] {
             loom::model(move || {
                 let (tx, mut rx) = ring::<u64>(2);
                 // Move head and tail on by `warm_up` positions, sequentially.
@@ -749,9 +782,7 @@ mod loom_models {
                 let t = thread::spawn(move || push_all(&producer, 0..3));
                 let mut got = Vec::new();
                 for _ in 0..2 {
-                    if let Some(msg) = rx.pop() {
-                        got.push(msg);
-                    }
+                    pop_into(&mut rx, &mut got, yield_first);
                 }
                 let pushed = t.join().unwrap();
                 drain_and_refill(&mut rx, &tx, 2, &mut got);
