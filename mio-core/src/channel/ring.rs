@@ -149,9 +149,11 @@ struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
-/// The shared part: the slots and `tail`.
+/// The shared part: the slots, `tail` and the published `head`.
 struct Ring<T> {
     tail: CachePadded<AtomicUsize>,
+    /// The consumer's `head`, stored (Release) after each pop.
+    head: CachePadded<AtomicUsize>,
     slots: Box<[Slot<T>]>,
     /// `(cap + 1).next_power_of_two()`: the "closed" bit of `tail`.
     mark_bit: usize,
@@ -176,6 +178,15 @@ impl<T> Ring<T> {
         }
     }
 
+    /// Whether position `tail` is free to push while the consumer's head is
+    /// at (or past) `head`: `tail` is less than `cap` positions after `head`.
+    /// In the lap encoding that is `tail - head < one_lap`: the same lap
+    /// (index at or after head's), or the next lap at a lower index.
+    #[inline(always)]
+    fn has_room(&self, tail: usize, head: usize) -> bool {
+        tail.wrapping_sub(head) < self.one_lap
+    }
+
     /// The slot of `pos`.
     #[inline(always)]
     fn slot(&self, pos: usize) -> &Slot<T> {
@@ -188,16 +199,21 @@ impl<T> Drop for Ring<T> {
         if !mem::needs_drop::<T>() {
             return;
         }
-        // Every producer and the consumer are gone (`&mut self`): each slot
-        // whose stamp says "full" (invariant 4) holds a message nobody took.
-        let low = self.one_lap - 1;
-        for (index, slot) in self.slots.iter().enumerate() {
-            if slot.stamp.load(Ordering::Relaxed) & low == index + 1 {
-                // SAFETY: the stamp says the slot holds an initialized message
-                // that was neither popped nor dropped (invariant 4), and
-                // `&mut self` rules out any other access: drop it, once.
+        // Every producer and the consumer are gone (`&mut self`): the
+        // positions from `head` to `tail` whose stamp says "written"
+        // (invariant 4) hold messages nobody took.
+        let mut pos = self.head.0.load(Ordering::Relaxed);
+        let tail = self.tail.0.load(Ordering::Relaxed) & !self.mark_bit;
+        while pos != tail {
+            let slot = self.slot(pos);
+            if slot.stamp.load(Ordering::Relaxed) == pos.wrapping_add(1) {
+                // SAFETY: the stamp says the message of `pos` was written,
+                // and `pos` is at or after `head`, so it was neither popped
+                // nor dropped (invariant 4); `&mut self` rules out any other
+                // access: drop it, once.
                 slot.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
             }
+            pos = self.next(pos);
         }
     }
 }
@@ -217,19 +233,30 @@ pub(crate) fn ring<T>(cap: usize) -> (Producer<T>, Consumer<T>) {
     let mark_bit = (cap + 1).next_power_of_two();
     let one_lap = mark_bit.checked_mul(2).expect("ring capacity overflows a position");
     let slots =
-        (0..cap).map(|i| Slot { stamp: AtomicUsize::new(i), value: UnsafeCell::new(MaybeUninit::uninit()) }).collect();
-    let ring = Arc::new(Ring { tail: CachePadded(AtomicUsize::new(0)), slots, mark_bit, one_lap });
-    (Producer { ring: Arc::clone(&ring) }, Consumer { ring, head: 0 })
+        (0..cap).map(|_| Slot { stamp: AtomicUsize::new(0), value: UnsafeCell::new(MaybeUninit::uninit()) }).collect();
+    let ring = Arc::new(Ring {
+        tail: CachePadded(AtomicUsize::new(0)),
+        head: CachePadded(AtomicUsize::new(0)),
+        slots,
+        mark_bit,
+        one_lap,
+    });
+    (Producer { ring: Arc::clone(&ring), head: AtomicUsize::new(0) }, Consumer { ring, head: 0 })
 }
 
 /// The pushing side; clone it for each producer.
 pub(crate) struct Producer<T> {
     ring: Arc<Ring<T>>,
+    /// A `head` this producer (or the one it was cloned from) loaded from
+    /// the ring: at or behind the real one, so room it shows is real. Read
+    /// again from the ring only when it shows none, so that producers do
+    /// not read the line the consumer writes on every pop.
+    head: AtomicUsize,
 }
 
 impl<T> Clone for Producer<T> {
     fn clone(&self) -> Producer<T> {
-        Producer { ring: Arc::clone(&self.ring) }
+        Producer { ring: Arc::clone(&self.ring), head: AtomicUsize::new(self.head.load(Ordering::Acquire)) }
     }
 }
 
@@ -250,36 +277,42 @@ impl<T> Producer<T> {
             if tail & ring.mark_bit != 0 {
                 return Err(PushError::Closed(value));
             }
-            let slot = ring.slot(tail);
-            let stamp = slot.stamp.load(Ordering::Acquire);
-            if stamp == tail {
-                match ring.tail.0.compare_exchange_weak(tail, ring.next(tail), Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => {
-                        // SAFETY: the CAS gave this call position `tail`
-                        // alone (invariant 1), and the stamp it saw (Acquire)
-                        // says the consumer is done with the slot's previous
-                        // message (invariant 2): nobody else touches the slot
-                        // until the Release store below.
-                        slot.value.with_mut(|p| unsafe { (*p).write(value) });
-                        slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
-                        return Ok(());
+            // Room for `tail` when it is less than `cap` positions after
+            // `head`, i.e. less than one lap (see `has_room`).
+            if !ring.has_room(tail, self.head.load(Ordering::Acquire)) {
+                let head = ring.head.0.load(Ordering::Acquire);
+                self.head.store(head, Ordering::Release);
+                if !ring.has_room(tail, head) {
+                    // Full if `tail` is still the tail: then `head` is at or
+                    // before it and `cap` messages are queued right now.
+                    // Otherwise our `tail` was stale (`head` may even have
+                    // passed it): start again from the current one.
+                    let current = ring.tail.0.load(Ordering::Relaxed);
+                    if current == tail {
+                        return Err(PushError::Full(value));
                     }
-                    Err(current) => {
-                        // Another producer won the position: back off a
-                        // little (longer each time) so the winners get on.
-                        back_off(&mut failures);
-                        tail = current;
-                    }
+                    tail = current;
+                    continue;
                 }
-            } else if stamp.wrapping_add(ring.one_lap) == tail.wrapping_add(1) {
-                // The slot still holds the previous lap's message, and
-                // `tail` has only grown since we loaded it: `cap` messages
-                // are queued right now.
-                return Err(PushError::Full(value));
-            } else {
-                // Our `tail` is stale: the position was taken meanwhile.
-                spin_loop();
-                tail = ring.tail.0.load(Ordering::Relaxed);
+            }
+            match ring.tail.0.compare_exchange_weak(tail, ring.next(tail), Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => {
+                    let slot = ring.slot(tail);
+                    // SAFETY: the CAS gave this call position `tail` alone
+                    // (invariant 1), and the `head` it checked (Acquire) is
+                    // past `tail - cap`: the consumer is done with the
+                    // slot's previous message (invariant 2). Nobody else
+                    // touches the slot until the Release store below.
+                    slot.value.with_mut(|p| unsafe { (*p).write(value) });
+                    slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
+                    return Ok(());
+                }
+                Err(current) => {
+                    // Another producer won the position: back off a little
+                    // (longer each time) so the winners get on.
+                    back_off(&mut failures);
+                    tail = current;
+                }
             }
         }
     }
@@ -325,8 +358,8 @@ impl<T> Consumer<T> {
         // consumer, which is unique, reads it, once: the store below frees
         // the slot for the next lap and `head` moves on.
         let value = slot.value.with_mut(|p| unsafe { (*p).assume_init_read() });
-        slot.stamp.store(head.wrapping_add(ring.one_lap), Ordering::Release);
         self.head = ring.next(head);
+        ring.head.0.store(self.head, Ordering::Release);
         Some(value)
     }
 }
@@ -666,17 +699,20 @@ mod loom_models {
     /// in order; none that came back comes out.
     fn two_producers(cap: usize, per: u64, pops: usize) {
         for yield_first in [false, true] {
-            two_producers_once(cap, per, pops, yield_first);
+            two_producers_once(cap, per, pops, yield_first, false);
         }
     }
 
-    fn two_producers_once(cap: usize, per: u64, pops: usize, yield_first: bool) {
+    /// `shared`: both threads push through one `Producer` (a `Sender` is
+    /// `Sync`), so they share its cached `head` too.
+    fn two_producers_once(cap: usize, per: u64, pops: usize, yield_first: bool, shared: bool) {
         loom::model(move || {
             let (tx, mut rx) = ring::<u64>(cap);
+            let one = Arc::new(tx.clone());
             let threads: Vec<_> = (0..2u64)
                 .map(|p| {
-                    let tx = tx.clone();
-                    thread::spawn(move || push_all(&tx, (0..per).map(|i| p << 32 | i)))
+                    let (tx, one) = (tx.clone(), Arc::clone(&one));
+                    thread::spawn(move || push_all(if shared { &one } else { &tx }, (0..per).map(|i| p << 32 | i)))
                 })
                 .collect();
             let mut got = Vec::new();
@@ -701,6 +737,13 @@ mod loom_models {
     #[test]
     fn loom_two_producers_capacity_2() {
         two_producers(2, 2, 2);
+    }
+
+    #[test]
+    fn loom_two_threads_share_one_producer() {
+        for cap in [1, 2] {
+            two_producers_once(cap, 2, 2, true, true);
+        }
     }
 
     /// Full is exact and hands back the message while a pop runs concurrently.
