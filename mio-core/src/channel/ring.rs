@@ -1,58 +1,65 @@
 //! The channel's queue: a bounded, preallocated multi-producer
-//! single-consumer ring (Dmitry Vyukov's bounded queue, with the consumer's
-//! side reduced to plain loads and stores because there is only one).
+//! single-consumer ring.
 //!
 //! This is the one file of the crate outside `sys/` with `unsafe` code; the
-//! loom models at the bottom check it (`RUSTFLAGS="--cfg loom" cargo test -p
-//! mio-core --lib --release channel::ring`).
+//! loom models at the bottom check it (`RUSTFLAGS="--cfg loom"
+//! LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::ring`).
 //!
 //! # Algorithm
 //!
 //! `cap` slots are allocated once, in [`ring`]. Each slot holds a `stamp`
 //! (an atomic position) and room for one message. A *position* counts
 //! pushes: `position = lap * one_lap + index`, where `index < cap` is the
-//! slot and `one_lap = 2 * mark_bit`, `mark_bit = (cap + 1).next_power_of_two()`.
-//! Going from the last slot to the first skips the unused indexes and adds
-//! one lap, so the capacity is exactly `cap`, not rounded up. `mark_bit`
-//! lies between the index bits and the lap bits; only `tail` ever carries
-//! it, to say "closed". All arithmetic on positions wraps.
+//! slot and `one_lap = 2 * mark_bit`, `mark_bit = (cap + 1).next_power_of_two()`
+//! (crossbeam's lap encoding). Going from the last slot to the first skips
+//! the unused indexes and adds one lap, so the capacity is exactly `cap`, not
+//! rounded up, and "`p` is less than `cap` positions after `h`" reads
+//! `p - h < one_lap`. `mark_bit` lies between the index bits and the lap
+//! bits; only `tail` ever carries it, to say "closed". All arithmetic on
+//! positions wraps.
 //!
 //! * `tail` (shared, on its own cache line): the next position to push.
-//! * `head` (the [`Consumer`]'s own field, no atomic): the next position to pop.
-//! * A slot's stamp is `p` when it is free for the push of position `p`, and
-//!   `p + 1` once the message of position `p` is in it.
+//! * `head` (the [`Consumer`]'s own field): the next position to pop. The
+//!   consumer also publishes it (Release) on a second cache line after each
+//!   pop, for producers to check room against.
+//! * Each [`Producer`] caches the last published `head` it loaded, so that
+//!   producers read the consumer's line only when the ring looks full.
+//! * A slot's stamp is `p + 1` once the message of position `p` is in it;
+//!   any other value means "not written yet" (it starts at 0, which is no
+//!   position plus one).
 //!
 //! Push (any thread): load `tail`; if it carries `mark_bit`, the ring is
-//! closed. Load the stamp of `tail`'s slot (Acquire). If it equals `tail`,
-//! claim the position by a CAS of `tail` to the next position (a short spin
-//! after a failed CAS, which means another producer won it), write the
-//! message, then store the stamp `tail + 1` (Release). If the stamp is
-//! `tail + 1 - one_lap`, the slot still holds the message of the previous
-//! lap: `cap` messages are queued and the push fails with [`PushError::Full`].
-//! Otherwise another producer took the position since `tail` was loaded:
-//! reload and retry.
+//! closed. If `tail` is less than `cap` positions after the cached `head`,
+//! there is room. Otherwise load the published `head` (Acquire) into the
+//! cache and check again; still no room and `tail` unchanged means `cap`
+//! messages are queued: [`PushError::Full`]. With room, claim the position by
+//! a CAS of `tail` to the next position (a short spin after a failed CAS,
+//! which means another producer won it; then retry from the new `tail`),
+//! write the message, store the stamp `tail + 1` (Release).
 //!
 //! Pop (the consumer): the message of `head` is ready when its slot's stamp
-//! is `head + 1` (Acquire). Move it out, store the stamp `head + one_lap`
-//! (Release: the slot is free for the next lap's push), advance `head`.
-//! No read-modify-write at all.
+//! is `head + 1` (Acquire). Move it out, advance `head`, publish it
+//! (Release). No read-modify-write at all, and the consumer never writes a
+//! slot: slot lines move from producers to the consumer only.
 //!
 //! # Invariants
 //!
 //! 1. A position is claimed by exactly one producer: only the CAS that moves
 //!    `tail` off it, and a CAS succeeds only from the current value.
-//! 2. A producer writes a slot only between claiming position `p` and storing
-//!    stamp `p + 1`; it claims `p` only after seeing stamp `p` (Acquire),
-//!    which the consumer stores (Release) after moving the previous lap's
-//!    message out. So the write never overlaps the consumer's read and never
-//!    overwrites a live message.
-//! 3. The consumer reads a slot only after seeing stamp `head + 1` (Acquire),
-//!    stored (Release) after the producer's write: it reads an initialized
-//!    message, exactly once, since it then moves `head` on and frees the slot.
-//! 4. A slot holds a live message exactly when its stamp's index bits
-//!    (`stamp & (one_lap - 1)`) are its index plus one; free slots have their
-//!    index there. Claimed-but-unwritten slots keep the free stamp and exist
-//!    only while a push is running.
+//! 2. Position `p` is claimed only after a published `head` past `p - cap`
+//!    was loaded with Acquire (directly, or through a producer's cache,
+//!    stored with Release and loaded with Acquire); the consumer publishes
+//!    `head` only after moving the message of `head - 1` out. So the slot's
+//!    previous message is gone, and the write never overlaps the consumer's
+//!    read of it. A cached `head` is never ahead of the real one (it only
+//!    moves forward), so room it shows is real.
+//! 3. A producer writes a slot only between claiming `p` and storing stamp
+//!    `p + 1` (Release); the consumer reads it only after seeing that stamp
+//!    (Acquire): it reads an initialized message, exactly once, since it
+//!    then moves `head` on.
+//! 4. The live messages are those of the positions from `head` to `tail`
+//!    whose stamps are the position plus one. Claimed-but-unwritten
+//!    positions exist only while a push is running.
 //!
 //! # Closing and dropping
 //!
@@ -63,17 +70,18 @@
 //! before the mark may still be writing when the consumer drains: the drain
 //! stops at the first slot that is not ready, and what is left (that message
 //! and any ready ones behind it) is dropped by the ring's own `Drop`, which
-//! runs when the last [`Producer`] goes and finds live messages by
-//! invariant 4. Each message is therefore dropped exactly once: delivered,
+//! runs when the last [`Producer`] goes and walks from `head` to `tail`
+//! (invariant 4). Each message is therefore dropped exactly once: delivered,
 //! drained by the consumer, dropped with the ring, or handed back.
 //!
 //! # Memory orderings and the wake-up handshake
 //!
-//! The stamps carry the message from producer to consumer and the slot back
-//! (Release/Acquire). The CAS on `tail` only has to be atomic (Relaxed).
-//! The loop's sleep handshake (`WakeState`) adds a `SeqCst` fence after each
-//! push and before the loop's last emptiness check, so a pushed message is
-//! either seen by that check or its producer sees the loop asleep.
+//! The stamps carry the message from producer to consumer, the published
+//! `head` carries the slot back (both Release/Acquire). The CAS on `tail`
+//! only has to be atomic (Relaxed). The loop's sleep handshake
+//! (`WakeState`) adds a `SeqCst` fence after each push and before the
+//! loop's last emptiness check, so a pushed message is either seen by that
+//! check or its producer sees the loop asleep.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -143,7 +151,7 @@ fn back_off(failures: &mut u32) {
 #[repr(align(128))]
 struct CachePadded<T>(T);
 
-/// One message's room and the position it is for.
+/// One message's room and the stamp saying which position's message is in it.
 struct Slot<T> {
     stamp: AtomicUsize,
     value: UnsafeCell<MaybeUninit<T>>,
@@ -355,8 +363,9 @@ impl<T> Consumer<T> {
         }
         // SAFETY: the stamp `head + 1` (Acquire) was stored (Release) after
         // the producer's write of this message (invariant 3), and only this
-        // consumer, which is unique, reads it, once: the store below frees
-        // the slot for the next lap and `head` moves on.
+        // consumer, which is unique, reads it, once: `head` moves on, and
+        // publishing it below hands the slot to the next lap's push
+        // (invariant 2).
         let value = slot.value.with_mut(|p| unsafe { (*p).assume_init_read() });
         self.head = ring.next(head);
         ring.head.0.store(self.head, Ordering::Release);
