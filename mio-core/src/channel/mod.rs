@@ -7,19 +7,21 @@
 //!
 //! The queue is a ring of exactly `notify_capacity` slots allocated once,
 //! when the loop is created; sending and receiving never allocate. It is
-//! written for this use: many producers, one consumer (the loop), so the
-//! consumer's side needs no atomic read-modify-write. When the loop is
-//! dropped, the messages still queued are dropped (once), and later sends
-//! fail with [`NotifyError::Closed`], handing the message back.
+//! written for this use: many producers, one consumer (the loop). Producers
+//! claim a slot with one compare-and-swap; the consumer needs no atomic
+//! read-modify-write and never writes a slot. When the loop is dropped, the
+//! messages still queued are dropped (once), and later sends fail with
+//! [`NotifyError::Closed`], handing the message back.
 //!
 //! The ring (`ring.rs`) is the one place outside the system layer with
 //! `unsafe` code. Its module documentation states the algorithm and the
 //! invariants each `unsafe` block relies on, and it is model-checked with
-//! loom: every interleaving, within a preemption bound, of two producers and
-//! the consumer on rings of one and two slots (no message lost or duplicated,
-//! each producer's order kept, `Full` exact and handing the message back),
-//! of the close racing sends (each message dropped exactly once), and of the
-//! wrap-around. Run the models with
+//! loom (which explores interleavings and memory orderings, within a
+//! preemption bound): two producers
+//! (with their own handles, or sharing one) and the consumer on rings of one
+//! and two slots (no message lost or duplicated, each producer's order kept,
+//! `Full` handing the message back), of the close racing sends (each message
+//! dropped exactly once), and of the wrap-around. Run the models with
 //! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::ring`
 //! (CI does).
 //!

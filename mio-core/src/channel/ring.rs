@@ -643,9 +643,14 @@ mod tests {
     }
 }
 
-/// Model checks: every interleaving (within loom's preemption bound) of a
-/// few producers and the consumer. `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3
-/// cargo test -p mio-core --lib --release channel::ring`.
+/// Model checks: loom explores the interleavings and the memory orderings
+/// (within its preemption bound) of a few producers and the consumer, and
+/// fails on any unsynchronized access to a slot. `RUSTFLAGS="--cfg loom"
+/// LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::ring`.
+///
+/// Each ordering in the ring is load-bearing: weakening any Acquire or
+/// Release to Relaxed, or letting `has_room` accept one more message, makes
+/// at least one model fail.
 #[cfg(all(test, loom))]
 mod loom_models {
     use loom::sync::atomic::AtomicUsize;
