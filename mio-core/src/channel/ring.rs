@@ -589,6 +589,46 @@ mod tests {
     }
 
     #[test]
+    fn producers_sharing_one_handle_lose_nothing() {
+        // A `Sender` is `Sync`: threads may push through one `Producer`
+        // (and its cached head) by reference.
+        const PER: u64 = 100_000;
+        let (tx, mut rx) = ring(8);
+        let mut next = [0u64; 4];
+        let mut got = 0;
+        thread::scope(|s| {
+            for p in 0..4u64 {
+                let tx = &tx;
+                s.spawn(move || {
+                    for i in 0..PER {
+                        let mut msg = p << 32 | i;
+                        while let Err(e) = tx.push(msg) {
+                            match e {
+                                PushError::Full(m) => msg = m,
+                                PushError::Closed(_) => panic!("closed"),
+                            }
+                            thread::yield_now();
+                        }
+                    }
+                });
+            }
+            while got < 4 * PER {
+                match rx.pop() {
+                    Some(msg) => {
+                        let (p, i) = ((msg >> 32) as usize, msg & 0xffff_ffff);
+                        assert_eq!(next[p], i, "producer {p} out of order");
+                        next[p] += 1;
+                        got += 1;
+                    }
+                    None => thread::yield_now(),
+                }
+            }
+        });
+        assert_eq!(rx.pop(), None);
+        assert!(next.iter().all(|&n| n == PER));
+    }
+
+    #[test]
     fn four_producers_stress_per_producer_order_and_totals() {
         const PRODUCERS: u64 = 4;
         const PER: u64 = 200_000;
