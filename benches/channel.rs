@@ -30,8 +30,8 @@
 //! `CHANNEL_PRODUCERS=<n>` select one contender or producer count (for
 //! `perf stat`).
 //!
-//! Reading it: with 4 producers on 2 cores the producers outrun the single
-//! consumer, so a bounded queue fills and the figure measures backpressure
+//! Reading it: with 4 producers on 2 cores the producers can outrun the
+//! single consumer, so a bounded queue fills and the figure measures backpressure
 //! (yields, sleeps and wake-ups of a consumer that keeps catching up), not
 //! the channel: compare `mio` with `xbeam-4096` (same bound, same retry) and
 //! `mio-1M` with `xbeam` (neither fills).

@@ -1,8 +1,8 @@
 //! `Sender`: the sending half, for any thread.
 
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::Arc;
 
+use super::ring::{Producer, PushError};
 use super::{NotifyError, WakeState};
 
 /// Sends messages into an [`EventLoop`](crate::EventLoop) from any thread;
@@ -35,12 +35,12 @@ use super::{NotifyError, WakeState};
 /// ```
 #[derive(Debug)]
 pub struct Sender<M> {
-    tx: SyncSender<M>,
+    tx: Producer<M>,
     wake: Arc<WakeState>,
 }
 
 impl<M> Sender<M> {
-    pub(crate) fn new(tx: SyncSender<M>, wake: Arc<WakeState>) -> Sender<M> {
+    pub(crate) fn new(tx: Producer<M>, wake: Arc<WakeState>) -> Sender<M> {
         Sender { tx, wake }
     }
 
@@ -53,11 +53,12 @@ impl<M> Sender<M> {
     /// * [`NotifyError::Closed`]`(Some(msg))`: the loop was dropped; `msg`
     ///   comes back.
     /// * [`NotifyError::Io`]: queued, but the wake-up write failed.
+    #[inline]
     pub fn send(&self, msg: M) -> Result<(), NotifyError<M>> {
-        match self.tx.try_send(msg) {
+        match self.tx.push(msg) {
             Ok(()) => self.wake.notify().map_err(NotifyError::Io),
-            Err(TrySendError::Full(m)) => Err(NotifyError::Full(m)),
-            Err(TrySendError::Disconnected(m)) => Err(NotifyError::Closed(Some(m))),
+            Err(PushError::Full(m)) => Err(NotifyError::Full(m)),
+            Err(PushError::Closed(m)) => Err(NotifyError::Closed(Some(m))),
         }
     }
 }
