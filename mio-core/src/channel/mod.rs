@@ -26,9 +26,11 @@
 //! (CI does).
 //!
 //! The other atomics here are the wake-up handshake in `wake_state.rs`: one
-//! state byte and two `SeqCst` fences, a Dekker pattern whose argument is
-//! written down there and exercised by the integration tests
-//! (`tests/channel.rs`).
+//! state byte, read `SeqCst` by senders after their `SeqCst` claim of a
+//! slot, and written `SeqCst` by the loop before its last look at the
+//! ring's tail: a Dekker pattern without a fence on the send path, whose
+//! argument is written down there and exercised by the integration tests
+//! (`tests/channel.rs`) and the loop's stalled-sender test.
 
 #![deny(unsafe_code)]
 

@@ -78,10 +78,13 @@
 //!
 //! The stamps carry the message from producer to consumer, the published
 //! `head` carries the slot back (both Release/Acquire). The CAS on `tail`
-//! only has to be atomic (Relaxed). The loop's sleep handshake
-//! (`WakeState`) adds a `SeqCst` fence after each push and before the
-//! loop's last emptiness check, so a pushed message is either seen by that
-//! check or its producer sees the loop asleep.
+//! is `SeqCst` for the loop's sleep handshake (`WakeState`): it is the
+//! sender's store, read `SeqCst` by [`Consumer::is_claimed`] after the loop
+//! announces its sleep, while the sender reads the loop's state after its
+//! CAS. So a claimed position is either seen by the loop's last check or its
+//! sender sees the loop asleep, and no fence is needed after the write (on
+//! x86-64 the `lock cmpxchg` is the barrier; a fence after the message's
+//! store would wait for that store's cache miss on every send).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -195,6 +198,23 @@ impl<T> Ring<T> {
         tail.wrapping_sub(head) < self.one_lap
     }
 
+    /// Writes the message of position `pos` and marks it ready.
+    ///
+    /// # Safety
+    ///
+    /// `pos` was claimed by [`Producer::claim`] for the caller alone and not
+    /// written yet.
+    #[inline(always)]
+    unsafe fn write(&self, pos: usize, value: T) {
+        let slot = self.slot(pos);
+        // SAFETY: the caller owns position `pos` (invariant 1), and the
+        // `head` its claim checked (Acquire) is past `pos - cap`: the
+        // consumer is done with the slot's previous message (invariant 2).
+        // Nobody else touches the slot until the Release store below.
+        slot.value.with_mut(|p| unsafe { (*p).write(value) });
+        slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
+    }
+
     /// The slot of `pos`.
     #[inline(always)]
     fn slot(&self, pos: usize) -> &Slot<T> {
@@ -274,16 +294,35 @@ impl<T> fmt::Debug for Producer<T> {
     }
 }
 
+/// Why [`Producer::claim`] found no position.
+enum Refused {
+    Full,
+    Closed,
+}
+
 impl<T> Producer<T> {
     /// Queues `value`, or hands it back if the ring is full or closed.
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), PushError<T>> {
+        match self.claim() {
+            // SAFETY: `claim` just gave this call position `pos` alone.
+            Ok(pos) => unsafe { self.ring.write(pos, value) },
+            Err(Refused::Full) => return Err(PushError::Full(value)),
+            Err(Refused::Closed) => return Err(PushError::Closed(value)),
+        }
+        Ok(())
+    }
+
+    /// Claims the next position for this caller alone (invariants 1 and 2),
+    /// for [`Ring::write`].
+    #[inline(always)]
+    fn claim(&self) -> Result<usize, Refused> {
         let ring = &*self.ring;
         let mut tail = ring.tail.0.load(Ordering::Relaxed);
         let mut failures = 0u32;
         loop {
             if tail & ring.mark_bit != 0 {
-                return Err(PushError::Closed(value));
+                return Err(Refused::Closed);
             }
             // Room for `tail` when it is less than `cap` positions after
             // `head`, i.e. less than one lap (see `has_room`).
@@ -297,24 +336,16 @@ impl<T> Producer<T> {
                     // passed it): start again from the current one.
                     let current = ring.tail.0.load(Ordering::Relaxed);
                     if current == tail {
-                        return Err(PushError::Full(value));
+                        return Err(Refused::Full);
                     }
                     tail = current;
                     continue;
                 }
             }
-            match ring.tail.0.compare_exchange_weak(tail, ring.next(tail), Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => {
-                    let slot = ring.slot(tail);
-                    // SAFETY: the CAS gave this call position `tail` alone
-                    // (invariant 1), and the `head` it checked (Acquire) is
-                    // past `tail - cap`: the consumer is done with the
-                    // slot's previous message (invariant 2). Nobody else
-                    // touches the slot until the Release store below.
-                    slot.value.with_mut(|p| unsafe { (*p).write(value) });
-                    slot.stamp.store(tail.wrapping_add(1), Ordering::Release);
-                    return Ok(());
-                }
+            // SeqCst: this CAS is also the sender's half of the loop's sleep
+            // handshake (see the module doc).
+            match ring.tail.0.compare_exchange_weak(tail, ring.next(tail), Ordering::SeqCst, Ordering::Relaxed) {
+                Ok(_) => return Ok(tail),
                 Err(current) => {
                     // Another producer won the position: back off a little
                     // (longer each time) so the winners get on.
@@ -323,6 +354,30 @@ impl<T> Producer<T> {
                 }
             }
         }
+    }
+
+    /// Claims the next position without writing it: a sender stalled
+    /// mid-push, for the event loop's tests. `None` if full or closed.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn claim_unwritten(&self) -> Option<Unwritten<'_, T>> {
+        self.claim().ok().map(|pos| Unwritten { ring: &self.ring, pos })
+    }
+}
+
+/// A claimed position whose message is not written yet (tests only).
+#[cfg(all(test, not(loom)))]
+pub(crate) struct Unwritten<'a, T> {
+    ring: &'a Ring<T>,
+    pos: usize,
+}
+
+#[cfg(all(test, not(loom)))]
+impl<T> Unwritten<'_, T> {
+    /// Finishes the push.
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: `claim` gave this `Unwritten` position `pos` alone, and
+        // `write` consumes it: written once.
+        unsafe { self.ring.write(self.pos, value) }
     }
 }
 
@@ -350,6 +405,14 @@ impl<T> Consumer<T> {
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.ring.slot(self.head).stamp.load(Ordering::Acquire) != self.head.wrapping_add(1)
+    }
+
+    /// Whether a push has claimed the next position: its message is ready,
+    /// or being written. `SeqCst`: the loop's half of the sleep handshake
+    /// (see `WakeState`).
+    #[inline]
+    pub(crate) fn is_claimed(&self) -> bool {
+        self.ring.tail.0.load(Ordering::SeqCst) & !self.ring.mark_bit != self.head
     }
 
     /// The next message, if it is ready.

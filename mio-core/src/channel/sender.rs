@@ -63,6 +63,15 @@ impl<M> Sender<M> {
     }
 }
 
+#[cfg(all(test, not(loom)))]
+impl<M> Sender<M> {
+    /// Claims a slot without writing it, as a sender descheduled mid-send
+    /// would leave it (for the loop's tests).
+    pub(crate) fn claim_unwritten(&self) -> Option<super::ring::Unwritten<'_, M>> {
+        self.tx.claim_unwritten()
+    }
+}
+
 impl<M> Clone for Sender<M> {
     fn clone(&self) -> Sender<M> {
         Sender { tx: self.tx.clone(), wake: Arc::clone(&self.wake) }

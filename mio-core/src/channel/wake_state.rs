@@ -14,23 +14,28 @@ const NOTIFIED: u8 = 2;
 
 /// Whether the loop may be blocked in `poll`, and the waker to end that.
 ///
-/// The handshake is Dekker's: each side writes its own flag, then a `SeqCst`
-/// fence, then reads the other side's.
+/// The handshake is Dekker's: each side writes its own variable, then reads
+/// the other side's, all four accesses `SeqCst`, so they fall in one total
+/// order.
 ///
-/// * The loop, before a poll that may block, stores `SLEEPING`, fences, and
-///   checks the queue one last time ([`going_to_sleep`](Self::going_to_sleep)
-///   then `Receiver::has_pending`); it blocks only if the queue is empty.
-/// * A sender pushes its message, fences, and reads the state
-///   ([`notify`](Self::notify)); only if it is `SLEEPING` does it try to move
-///   it to `NOTIFIED`, and only the sender whose swap succeeds writes the waker.
+/// * The loop, before a poll that may block, stores `SLEEPING` (then a
+///   fence), and checks the queue's `tail` one last time
+///   ([`going_to_sleep`](Self::going_to_sleep) then `Receiver::has_claimed`);
+///   it blocks only if no sender has claimed a slot since its last pop.
+/// * A sender claims its slot with a `SeqCst` CAS of the queue's `tail`,
+///   writes its message, and reads the state ([`notify`](Self::notify));
+///   only if it is `SLEEPING` does it try to move it to `NOTIFIED`, and only
+///   the sender whose swap succeeds writes the waker.
 ///
-/// The two fences are totally ordered. If the loop's fence comes first, the
-/// sender's read comes after the loop's store and sees `SLEEPING` (or
-/// `NOTIFIED`, where another sender's write is already on its way). If the
-/// sender's fence comes first, its push is visible to the loop's last check,
-/// and the loop does not block. So a queued message never waits for an
-/// unrelated wake-up, and each sleep costs at most one waker write: while the
-/// loop is `AWAKE` a send costs the push, a fence and a load, no system call.
+/// If the loop's store comes first in that order, the sender's read comes
+/// after it and sees `SLEEPING` (or `NOTIFIED`, where another sender's write
+/// is already on its way). If the sender's CAS comes first, the loop's last
+/// check sees the claimed slot and does not block; if the message is not
+/// written yet (the sender was descheduled mid-send) the loop waits for it
+/// briefly, then polls IO at a short interval until it is. So a queued
+/// message never waits for an unrelated wake-up, each sleep costs at most one
+/// waker write, and while the loop is `AWAKE` a send costs the CAS, the
+/// write and one load: no fence, no system call.
 #[derive(Debug)]
 pub(crate) struct WakeState {
     state: AtomicU8,
@@ -71,10 +76,10 @@ impl WakeState {
     /// so the next send tries again.
     #[inline]
     pub(crate) fn notify(&self) -> io::Result<()> {
-        fence(Ordering::SeqCst);
-        // The plain load first: while the loop is awake (the common case under
-        // load) the line stays shared between senders and nobody writes it.
-        if self.state.load(Ordering::Relaxed) != SLEEPING {
+        // A plain load first (SeqCst is a plain load on x86-64): while the
+        // loop is awake (the common case under load) the line stays shared
+        // between senders and nobody writes it.
+        if self.state.load(Ordering::SeqCst) != SLEEPING {
             return Ok(());
         }
         self.wake_sleeper()

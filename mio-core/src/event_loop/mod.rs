@@ -15,6 +15,11 @@ use crate::timer::{Clock, Timeout, TimerError, TimerWheel};
 use crate::{EventSet, Evented, Events, Poll, PollOpt, Token};
 use ticks::Ticks;
 
+/// How often the loop polls IO while a sender that claimed a slot has not
+/// finished writing its message (it was descheduled mid-send): such a sender
+/// does not wake the loop, so the loop must not block for long.
+const STALLED_SENDER_POLL: Duration = Duration::from_millis(1);
+
 /// A single-threaded event loop: IO readiness, timeouts and cross-thread
 /// messages, delivered to a [`Handler`].
 ///
@@ -239,11 +244,18 @@ impl<H: Handler> EventLoop<H> {
             return self.poll.poll(&mut self.events, Some(Duration::ZERO));
         }
         self.rx.wake_state().going_to_sleep();
-        // The last check, after announcing the sleep: a message pushed before
+        // The last check, after announcing the sleep: a slot claimed before
         // its sender could see `SLEEPING` is found here.
-        if self.rx.has_pending() {
+        if self.rx.has_claimed() {
             self.rx.wake_state().woke_up();
-            return self.poll.poll(&mut self.events, Some(Duration::ZERO));
+            if self.rx.await_claimed() {
+                return self.poll.poll(&mut self.events, Some(Duration::ZERO));
+            }
+            // The sender is stalled mid-write (descheduled): it will not
+            // wake us, so poll IO at a short interval until its message is
+            // ready instead of spinning.
+            let nap = timeout.map_or(STALLED_SENDER_POLL, |t| t.min(STALLED_SENDER_POLL));
+            return self.poll.poll(&mut self.events, Some(nap));
         }
         let res = self.poll.poll(&mut self.events, timeout);
         self.rx.wake_state().woke_up();
@@ -283,3 +295,6 @@ impl<H: Handler> EventLoop<H> {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod stalled_sender_tests;
