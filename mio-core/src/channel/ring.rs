@@ -454,7 +454,7 @@ mod tests {
     use std::sync::{Arc, Barrier};
     use std::thread;
 
-    use super::{ring, PushError};
+    use super::{ring, Consumer, Producer, PushError};
 
     /// Counts drops.
     #[derive(Debug)]
@@ -658,37 +658,53 @@ mod tests {
         const PER: u64 = 100_000;
         let (tx, mut rx) = ring(8);
         let mut next = [0u64; 4];
-        let mut got = 0;
         thread::scope(|s| {
             for p in 0..4u64 {
                 let tx = &tx;
-                s.spawn(move || {
-                    for i in 0..PER {
-                        let mut msg = p << 32 | i;
-                        while let Err(e) = tx.push(msg) {
-                            match e {
-                                PushError::Full(m) => msg = m,
-                                PushError::Closed(_) => panic!("closed"),
-                            }
-                            thread::yield_now();
-                        }
-                    }
-                });
+                s.spawn(move || push_sequence(tx, p, PER));
             }
-            while got < 4 * PER {
-                match rx.pop() {
-                    Some(msg) => {
-                        let (p, i) = ((msg >> 32) as usize, msg & 0xffff_ffff);
-                        assert_eq!(next[p], i, "producer {p} out of order");
-                        next[p] += 1;
-                        got += 1;
-                    }
-                    None => thread::yield_now(),
-                }
-            }
+            pop_sequences(&mut rx, &mut next, PER, "shared handle");
         });
         assert_eq!(rx.pop(), None);
-        assert!(next.iter().all(|&n| n == PER));
+    }
+
+    /// Pushes `producer << 32 | i` for `i` in `0..per`, yielding and
+    /// retrying on `Full`; returns how many times it was full.
+    fn push_sequence(tx: &Producer<u64>, producer: u64, per: u64) -> u64 {
+        let mut full = 0;
+        for i in 0..per {
+            let mut msg = producer << 32 | i;
+            loop {
+                match tx.push(msg) {
+                    Ok(()) => break,
+                    Err(PushError::Full(m)) => {
+                        msg = m;
+                        full += 1;
+                        thread::yield_now();
+                    }
+                    Err(PushError::Closed(_)) => panic!("closed"),
+                }
+            }
+        }
+        full
+    }
+
+    /// Pops until every producer's `per` messages arrived, checking that
+    /// each producer's come in order.
+    fn pop_sequences(rx: &mut Consumer<u64>, next: &mut [u64], per: u64, what: &str) {
+        let mut got = 0;
+        while got < next.len() as u64 * per {
+            match rx.pop() {
+                Some(msg) => {
+                    let (p, i) = ((msg >> 32) as usize, msg & 0xffff_ffff);
+                    assert_eq!(next[p], i, "{what}: producer {p} out of order");
+                    next[p] += 1;
+                    got += 1;
+                }
+                None => thread::yield_now(),
+            }
+        }
+        assert!(next.iter().all(|&n| n == per), "{what}: every message arrived");
     }
 
     #[test]
@@ -703,45 +719,18 @@ mod tests {
                     let (tx, start) = (tx.clone(), Arc::clone(&start));
                     thread::spawn(move || {
                         start.wait();
-                        let mut full = 0u64;
-                        for i in 0..PER {
-                            let mut msg = p << 32 | i;
-                            loop {
-                                match tx.push(msg) {
-                                    Ok(()) => break,
-                                    Err(PushError::Full(m)) => {
-                                        msg = m;
-                                        full += 1;
-                                        thread::yield_now();
-                                    }
-                                    Err(PushError::Closed(_)) => panic!("closed"),
-                                }
-                            }
-                        }
-                        full
+                        push_sequence(&tx, p, PER)
                     })
                 })
                 .collect();
             drop(tx);
             start.wait();
             let mut next = [0u64; PRODUCERS as usize];
-            let mut got = 0;
-            while got < PRODUCERS * PER {
-                match rx.pop() {
-                    Some(msg) => {
-                        let (p, i) = ((msg >> 32) as usize, msg & 0xffff_ffff);
-                        assert_eq!(next[p], i, "cap {cap}: producer {p} out of order");
-                        next[p] += 1;
-                        got += 1;
-                    }
-                    None => thread::yield_now(),
-                }
-            }
+            pop_sequences(&mut rx, &mut next, PER, &format!("cap {cap}"));
             for t in threads {
                 t.join().unwrap();
             }
             assert_eq!(rx.pop(), None);
-            assert!(next.iter().all(|&n| n == PER));
         }
     }
 }
