@@ -8,15 +8,19 @@
 //! * wheel: insert all N, cancel the half through their handles, then fire
 //!   the rest in order by jumping to each `next_deadline` and polling;
 //! * heap: push all N `(deadline, id)`, cancel the half by setting a flag in a
-//!   side table, then pop everything, skipping cancelled ids.
+//!   side table, then pop everything, skipping cancelled ids;
+//! * floor: the wheel's cancel with no wheel around it, the same timers
+//!   unlinked from bare doubly linked lists (see `floor_round`), to show
+//!   how much of the cancel's growth with N any O(1) cancel would pay.
 //!
 //! Both structures (and the output buffers) are allocated, and their memory
 //! written once so that it is really there (no page faults on the clock),
 //! before the clock starts: the wheel writes its entries when constructed,
-//! the heap's vector and the buffers are filled and cleared here. The order of what fired is checked after the clock stops. Reported:
-//! the median (min, max) over the rounds of ns per timer over its whole life
-//! (total time / N), the heap/wheel ratio, each phase per operation, and the
-//! growth of the cost per timer from the smallest size to the largest.
+//! the heap's vector and the buffers are filled and cleared here. The order
+//! of what fired is checked after the clock stops. Reported: the median (min, max) over the rounds of ns per timer over its whole life
+//! (total time / N), the heap/wheel ratio, each phase per operation, the
+//! floor per cancel, and the growth of the cost per timer and per cancel from
+//! the smallest size to the largest.
 //!
 //! Run: `cargo bench --bench timer` (`-- --reps 9` for more rounds, `-- --n
 //! 1000000` for one size, `-- --cpu` to time by thread CPU time on a busy
@@ -183,6 +187,69 @@ fn heap_round(w: &Work) -> Phases {
     Phases { insert, cancel, fire }
 }
 
+/// A bare list link: the part of a wheel entry that a cancel touches, with
+/// the same 32-byte stride.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Link {
+    prev: u32,
+    next: u32,
+    generation: u32,
+    list: u32,
+}
+
+const NIL: u32 = u32::MAX;
+
+/// The memory floor of the wheel's cancel: unlinking the same timers, in the
+/// same order, from bare doubly linked lists that chain them as the wheel
+/// does (timers due in the same 512-tick span, in insertion order; the
+/// wheel's level-1 sublists), through handles of the same size. No wheel
+/// around it: a generation check and the unlink, what any O(1) cancel that
+/// frees its entry must do. Returns ns per cancel.
+fn floor_round(w: &Work) -> f64 {
+    let n = w.deadlines.len();
+    let span = |id: u32| (w.deadlines[id as usize] >> 9) as u32;
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_by_key(|&id| span(id)); // stable: insertion order within a span
+    let mut links = vec![Link { prev: NIL, next: NIL, generation: 0, list: 0 }; n];
+    let mut ends = vec![(NIL, NIL); (HORIZON >> 9) as usize + 1];
+    for &id in &order {
+        let list = span(id);
+        let tail = ends[list as usize].1;
+        links[id as usize] = Link { prev: tail, next: NIL, generation: 0, list };
+        if tail == NIL {
+            ends[list as usize].0 = id;
+        } else {
+            links[tail as usize].next = id;
+        }
+        ends[list as usize].1 = id;
+    }
+    let handles: Vec<(u32, u32)> = (0..n as u32).map(|i| (i, 0)).collect();
+
+    let t = now_ns();
+    for &id in &w.cancel {
+        let (index, generation) = handles[id as usize];
+        let Link { prev, next, generation: g, list } = links[index as usize];
+        if g != generation {
+            continue;
+        }
+        if prev == NIL {
+            ends[list as usize].0 = next;
+        } else {
+            links[prev as usize].next = next;
+        }
+        if next == NIL {
+            ends[list as usize].1 = prev;
+        } else {
+            links[next as usize].prev = prev;
+        }
+        links[index as usize].generation += 1;
+    }
+    let cancel = (now_ns() - t) as f64;
+    black_box((&links, &ends));
+    cancel / w.cancel.len().max(1) as f64
+}
+
 fn median(mut xs: Vec<f64>) -> (f64, f64, f64) {
     xs.sort_by(f64::total_cmp);
     (xs[xs.len() / 2], xs[0], xs[xs.len() - 1])
@@ -208,9 +275,12 @@ fn main() {
     );
     // (n, wheel median, heap median) per size, for the growth line.
     let mut medians = Vec::new();
+    // (wheel cancel, cancel floor) per size, ns per cancel.
+    let mut cancels = Vec::new();
     for n in sizes {
         let mut wheel = Vec::new();
         let mut heap = Vec::new();
+        let mut floor = Vec::new();
         for r in 0..reps {
             let work = Work::new(n, 0x1234 + r as u64);
             // Alternate which goes first, so neither always gets the warm cache.
@@ -224,6 +294,7 @@ fn main() {
                 heap.push(heap_round(&work));
                 wheel.push(wheel_round(&work));
             }
+            floor.push(floor_round(&work));
         }
         let per_timer = |xs: &[Phases]| median(xs.iter().map(|p| p.total() / n as f64).collect());
         let (wm, wmin, wmax) = per_timer(&wheel);
@@ -234,19 +305,32 @@ fn main() {
             hm / wm
         );
         medians.push((n, wm, hm));
+        let (floor, _, _) = median(floor);
         for (name, xs) in [("wheel", &wheel), ("heap", &heap)] {
             let (ins, _, _) = median(xs.iter().map(|p| p.insert / n as f64).collect());
             let (can, _, _) = median(xs.iter().map(|p| p.cancel / (n / 2) as f64).collect());
+            if name == "wheel" {
+                cancels.push((can, floor));
+            }
             let (fire, _, _) = median(xs.iter().map(|p| p.fire / (n - n / 2) as f64).collect());
             println!(
                 "timer n={n:>9}   {name:5} ns/op: insert {ins:6.1}  cancel {can:6.1}  fire (per timer fired) {fire:6.1}"
             );
         }
+        println!(
+            "timer n={n:>9}   floor ns/op:                cancel {floor:6.1}  (bare list unlink of the same timers)"
+        );
     }
     // How flat: the cost per timer at the largest size over the smallest.
     if let (Some(&(n0, w0, h0)), Some(&(n1, w1, h1))) = (medians.first(), medians.last()) {
         if n1 > n0 {
             println!("growth n={n0} -> n={n1}: wheel {:.2}x  heap {:.2}x (ns per timer)", w1 / w0, h1 / h0);
+            let ((c0, f0), (c1, f1)) = (cancels[0], cancels[cancels.len() - 1]);
+            println!(
+                "growth of a cancel: wheel {c0:.1} -> {c1:.1} ns (+{:.1}), bare list unlink (floor) {f0:.1} -> {f1:.1} ns (+{:.1})",
+                c1 - c0,
+                f1 - f0
+            );
         }
     }
 }
