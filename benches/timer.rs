@@ -17,10 +17,11 @@
 //! written once so that it is really there (no page faults on the clock),
 //! before the clock starts: the wheel writes its entries when constructed,
 //! the heap's vector and the buffers are filled and cleared here. The order
-//! of what fired is checked after the clock stops. Reported: the median (min, max) over the rounds of ns per timer over its whole life
-//! (total time / N), the heap/wheel ratio, each phase per operation, the
-//! floor per cancel, and the growth of the cost per timer and per cancel from
-//! the smallest size to the largest.
+//! of what fired is checked after the clock stops. Reported: the median
+//! (min, max) over the rounds of ns per timer over its whole life (total
+//! time / N), the heap/wheel ratio, each phase per operation, the floor per
+//! cancel, and the growth of the cost per timer and per cancel from the
+//! smallest size to the largest.
 //!
 //! Run: `cargo bench --bench timer` (`-- --reps 9` for more rounds, `-- --n
 //! 1000000` for one size, `-- --cpu` to time by thread CPU time on a busy
@@ -306,17 +307,18 @@ fn main() {
         );
         medians.push((n, wm, hm));
         let (floor, _, _) = median(floor);
+        // Median ns per op of each phase: insert, cancel, fire (per timer fired).
+        let phases = |xs: &[Phases]| {
+            let per = |f: fn(&Phases) -> f64, ops: usize| median(xs.iter().map(|p| f(p) / ops as f64).collect()).0;
+            (per(|p| p.insert, n), per(|p| p.cancel, n / 2), per(|p| p.fire, n - n / 2))
+        };
         for (name, xs) in [("wheel", &wheel), ("heap", &heap)] {
-            let (ins, _, _) = median(xs.iter().map(|p| p.insert / n as f64).collect());
-            let (can, _, _) = median(xs.iter().map(|p| p.cancel / (n / 2) as f64).collect());
-            if name == "wheel" {
-                cancels.push((can, floor));
-            }
-            let (fire, _, _) = median(xs.iter().map(|p| p.fire / (n - n / 2) as f64).collect());
+            let (ins, can, fire) = phases(xs);
             println!(
                 "timer n={n:>9}   {name:5} ns/op: insert {ins:6.1}  cancel {can:6.1}  fire (per timer fired) {fire:6.1}"
             );
         }
+        cancels.push((phases(&wheel).1, floor));
         println!(
             "timer n={n:>9}   floor ns/op:                cancel {floor:6.1}  (bare list unlink of the same timers)"
         );

@@ -1,7 +1,7 @@
 //! The sleep/wake handshake between the loop and its senders.
 
 use std::io;
-use std::sync::atomic::{fence, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use crate::sys::Waker;
 
@@ -18,8 +18,8 @@ const NOTIFIED: u8 = 2;
 /// the other side's, all four accesses `SeqCst`, so they fall in one total
 /// order.
 ///
-/// * The loop, before a poll that may block, stores `SLEEPING` (then a
-///   fence), and checks the queue's `tail` one last time
+/// * The loop, before a poll that may block, stores `SLEEPING` and checks
+///   the queue's `tail` one last time
 ///   ([`going_to_sleep`](Self::going_to_sleep) then `Receiver::has_claimed`);
 ///   it blocks only if no sender has claimed a slot since its last pop.
 /// * A sender claims its slot with a `SeqCst` CAS of the queue's `tail`,
@@ -56,8 +56,9 @@ impl WakeState {
     /// and call [`woke_up`](Self::woke_up) instead of blocking if it is not
     /// empty.
     pub(crate) fn going_to_sleep(&self) {
+        // SeqCst, like the loop's read of the ring's tail after it: the
+        // loop's half of the handshake (the type's doc); no fence needed.
         self.state.store(SLEEPING, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
     }
 
     /// Loop side: back from `poll` (or not going there after all). A waker
