@@ -14,6 +14,7 @@
 #[doc(hidden)]
 pub mod __private;
 mod bitset;
+mod buffers;
 pub mod channel;
 mod event_loop;
 mod event_set;

@@ -61,6 +61,18 @@ pub struct Poll {
 }
 
 impl Poll {
+    /// The edge-triggering contract of the compiled-in backend: whether an
+    /// [`edge`](crate::PollOpt::edge) registration is reported again only
+    /// after the source's IO returned `WouldBlock` (or it is reregistered).
+    ///
+    /// `false` on epoll: a read shorter than its buffer proves the socket
+    /// drained, so code may stop there and save the `read` that would return
+    /// `WouldBlock` (the stream layer does: one `read` per message). `true`
+    /// on the portable poll(2) backend, which emulates edges: code that stops
+    /// early on a short read or write would never hear of the source again,
+    /// so it must read or write on to `WouldBlock`.
+    pub const EDGE_NEEDS_WOULD_BLOCK: bool = sys::EDGE_NEEDS_WOULD_BLOCK;
+
     /// Creates a `Poll` (one epoll instance, `O_CLOEXEC`; on the poll(2)
     /// backend, a table for 16,384 registrations and a notify pipe).
     ///

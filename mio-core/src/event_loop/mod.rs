@@ -135,6 +135,11 @@ impl<H: Handler> EventLoop<H> {
         self.timer.cancel(timeout).is_some()
     }
 
+    /// How many timeouts are pending (set, not yet fired or cleared).
+    pub fn timeouts_pending(&self) -> usize {
+        self.timer.len()
+    }
+
     /// Stops [`run`](EventLoop::run) after the current turn.
     pub fn shutdown(&mut self) {
         self.running = false;

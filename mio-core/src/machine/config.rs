@@ -19,17 +19,26 @@ pub struct LoopConfig {
     pub(crate) machines: usize,
     pub(crate) buffer_size: usize,
     pub(crate) buffers: usize,
+    pub(crate) queued_per_connection: usize,
+    pub(crate) queued_values: usize,
 }
 
 impl Default for LoopConfig {
     fn default() -> LoopConfig {
-        LoopConfig { event_loop: EventLoopConfig::default(), machines: 4_096, buffer_size: 16_384, buffers: 1_024 }
+        LoopConfig {
+            event_loop: EventLoopConfig::default(),
+            machines: 4_096,
+            buffer_size: 16_384,
+            buffers: 1_024,
+            queued_per_connection: 8,
+            queued_values: 4_096,
+        }
     }
 }
 
 impl LoopConfig {
-    /// Defaults: 4,096 machines, 1,024 buffers of 16 KiB, and the default
-    /// [`EventLoopConfig`].
+    /// Defaults: 4,096 machines, 1,024 buffers of 16 KiB, 4,096 queued
+    /// values (8 per connection), and the default [`EventLoopConfig`].
     pub fn new() -> LoopConfig {
         LoopConfig::default()
     }
@@ -49,6 +58,18 @@ impl LoopConfig {
     pub fn buffers(&mut self, size: usize, count: usize) -> &mut Self {
         self.buffer_size = size;
         self.buffers = count;
+        self
+    }
+
+    /// The stream layer's table of queued output values
+    /// ([`Output::queue`](crate::stream::Output::queue)): `total` entries for
+    /// the whole loop, allocated once, of which one connection holds at most
+    /// `per_connection` (1 to 16; clamped). A full queue hands the value back
+    /// to the protocol, which expects a flush and queues it again: that is
+    /// the backpressure. Default: 4,096 entries, 8 per connection.
+    pub fn queued_values(&mut self, per_connection: usize, total: usize) -> &mut Self {
+        self.queued_per_connection = per_connection;
+        self.queued_values = total;
         self
     }
 

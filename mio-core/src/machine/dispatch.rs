@@ -1,12 +1,15 @@
 //! The event-loop `Handler` that drives machines: dispatch by token, apply
-//! responses, keep deadlines.
+//! responses, keep deadlines, and end machines in one place.
 
+use std::time::Instant;
+
+use crate::buffers::Buffers;
 use crate::{EventLoop, EventSet, Handler, Token};
 
 use super::response::{Action, Deadline};
 use super::scope::ScopeCore;
-use super::table::Table;
-use super::{Machine, MachineError, Response, Scope, SpawnError, SpawnErrorKind};
+use super::table::{Slot, Table};
+use super::{Machine, MachineError, Response, Scope, SpawnError, SpawnErrorKind, TIMER_FULL};
 
 /// A machine's address in a wake-up or timer: token plus generation, so a
 /// reused token never gets its predecessor's wake-ups or timeouts.
@@ -22,128 +25,187 @@ pub type ErrorHook<C> = fn(&mut C, Token, &MachineError);
 /// The default error hook: ignores the error.
 pub(crate) fn ignore_error<C>(_: &mut C, _: Token, _: &MachineError) {}
 
+/// What a machine loop holds besides its context: the machine table, the
+/// stream layer's memory, and the state scopes share. A loop being set up
+/// ([`Loop`](super::Loop)) has these before it has a context.
+pub(crate) struct Parts<M> {
+    pub(crate) table: Table<M>,
+    pub(crate) buffers: Buffers,
+    pub(crate) core: ScopeCore,
+}
+
 /// Machines, the context, and the state scopes share.
 pub(crate) struct Machines<M: Machine> {
-    pub(crate) table: Table<M>,
-    pub(crate) core: ScopeCore,
+    pub(crate) parts: Parts<M>,
     pub(crate) context: M::Context,
     pub(crate) on_error: ErrorHook<M::Context>,
 }
 
 /// Builds a `Scope` from disjoint borrows of the loop's parts.
 macro_rules! scope {
-    ($ctx:expr, $core:expr, $el:expr, $token:expr, $generation:expr) => {
+    ($ctx:expr, $parts:expr, $el:expr, $token:expr, $generation:expr) => {
         Scope {
             token: Token($token),
             generation: $generation,
             context: $ctx,
             poll: $el.poll(),
             clock: $el.clock(),
-            core: $core,
+            core: &mut $parts.core,
+            buffers: Some(&mut $parts.buffers),
         }
     };
 }
 pub(crate) use scope;
 
+impl<M: Machine> Parts<M> {
+    /// The one way a created machine enters the table, at `next_slot()`,
+    /// with its deadline. A deadline the timer cannot take ends the machine
+    /// at once (through [`end`](Parts::end)) and is the error.
+    pub(crate) fn insert<H: Handler<Timeout = Wake>>(
+        &mut self,
+        el: &mut EventLoop<H>,
+        machine: M,
+        deadline: Option<Instant>,
+    ) -> Result<Token, MachineError> {
+        let token = self.table.insert(machine);
+        let slot = self.table.get_mut(token).expect("just inserted");
+        let wake = Wake { token, generation: slot.generation };
+        if !rearm(el, slot, wake, deadline.map_or(Deadline::Clear, Deadline::At)) {
+            self.end(el, token);
+            return Err(TIMER_FULL);
+        }
+        Ok(Token(token))
+    }
+
+    /// The one place a machine ends, however it ends: its slot is marked
+    /// ended (freed at the end of the turn), its timer cleared, and a
+    /// machine the loop ends without running it (still in its slot) dropped
+    /// with its sockets. Whatever stream memory its token still holds then
+    /// goes back to the pool: a machine that ended itself gave its memory
+    /// back already (a stream settles at the end of every round), so the
+    /// reclaim scan runs only when the loop drops a machine.
+    pub(crate) fn end<H: Handler>(&mut self, el: &mut EventLoop<H>, token: usize) {
+        let (machine, timer) = self.table.end(token);
+        if let Some(timer) = timer {
+            el.clear_timeout(timer);
+        }
+        if machine.is_some() {
+            drop(machine);
+            self.buffers.reclaim(token as u32);
+        }
+        debug_assert!(!self.buffers.holds_any(token as u32), "machine {token} ended holding stream memory");
+    }
+
+    /// Ends every machine: what closing a loop does. Sockets close, timers
+    /// are cleared, and the whole stream memory is free again.
+    pub(crate) fn end_all<H: Handler>(&mut self, el: &mut EventLoop<H>) {
+        let buffers = &mut self.buffers;
+        self.table.end_all(|token, machine, timer| {
+            if let Some(timer) = timer {
+                el.clear_timeout(timer);
+            }
+            if machine.is_some() {
+                drop(machine);
+                buffers.reclaim(token as u32);
+            }
+        });
+    }
+}
+
+/// Replaces a slot's deadline; `false` if the timer is full.
+///
+/// A deadline moved later keeps its armed timer: the slot records the new
+/// instant, and [`timeout`](Handler::timeout) re-arms for the rest when the
+/// old timer fires. A connection that pushes its deadline forward on every
+/// request (an idle or request timeout) then costs no timer operation and no
+/// clock read per request, only one re-arm per period. A deadline moved
+/// earlier needs a new timer, so it never fires late.
+#[inline]
+fn rearm<M, H: Handler<Timeout = Wake>>(
+    el: &mut EventLoop<H>,
+    slot: &mut Slot<M>,
+    wake: Wake,
+    deadline: Deadline,
+) -> bool {
+    let new = match deadline {
+        Deadline::Unchanged => return true,
+        Deadline::Clear if slot.deadline.is_none() => return true,
+        Deadline::Clear => None,
+        Deadline::At(at) => Some(at),
+    };
+    match (slot.deadline, new) {
+        (Some((old, timer)), Some(new)) if old <= new => {
+            slot.deadline = Some((new, timer));
+            true
+        }
+        (old, new) => {
+            if let Some((_, timer)) = old {
+                el.clear_timeout(timer);
+            }
+            slot.deadline = None;
+            let Some(at) = new else { return true };
+            let delay = at.saturating_duration_since(el.now());
+            match el.timeout(wake, delay) {
+                Ok(timer) => {
+                    slot.deadline = Some((at, timer));
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+    }
+}
+
 impl<M: Machine> Machines<M> {
     /// Carries out `resp` for the machine at `token`, following spawns until
     /// the machine is kept or ended.
+    #[inline]
     fn apply(&mut self, el: &mut EventLoop<Self>, token: usize, generation: u32, mut resp: Response<M, M::Seed>) {
         loop {
             match resp.0 {
-                Action::Keep(m, deadline) => {
-                    if let Some(slot) = self.table.get_mut(token) {
-                        slot.machine = Some(m);
-                    }
-                    if !self.set_deadline(el, token, generation, deadline) {
-                        self.table.take(token, None);
-                        let err = MachineError::new(std::io::ErrorKind::OutOfMemory, "timer capacity exhausted");
-                        self.fail(el, token, &err);
-                    }
-                    return;
-                }
+                Action::Keep(m, deadline) => return self.keep(el, Wake { token, generation }, m, deadline),
                 Action::Spawn(m, seed) => {
-                    self.set_deadline(el, token, generation, Deadline::Clear);
-                    if self.table.is_full() {
-                        let error = SpawnError { seed, kind: SpawnErrorKind::NoSlabSpace };
-                        resp =
-                            m.spawn_error(&mut scope!(&mut self.context, &mut self.core, el, token, generation), error);
-                        continue;
+                    if let Some(slot) = self.parts.table.get_mut(token) {
+                        // Clearing a deadline never needs the timer.
+                        rearm(el, slot, Wake { token, generation }, Deadline::Clear);
                     }
-                    self.create_child(el, seed);
-                    resp = m.spawned(&mut scope!(&mut self.context, &mut self.core, el, token, generation));
+                    resp = if self.parts.table.is_full() {
+                        let error = SpawnError { seed, kind: SpawnErrorKind::NoSlabSpace };
+                        m.spawn_error(&mut scope!(&mut self.context, self.parts, el, token, generation), error)
+                    } else {
+                        self.create_child(el, seed);
+                        m.spawned(&mut scope!(&mut self.context, self.parts, el, token, generation))
+                    };
                 }
-                Action::Done => return self.end(el, token),
+                Action::Done => return self.parts.end(el, token),
                 Action::Error(e) => return self.fail(el, token, &e),
             }
         }
     }
 
-    fn create_child(&mut self, el: &mut EventLoop<Self>, seed: M::Seed) {
-        let (child, generation) = self.table.next_slot();
-        let created = M::create(seed, &mut scope!(&mut self.context, &mut self.core, el, child, generation));
-        match created.0 {
-            Ok((machine, deadline)) => {
-                let token = self.table.insert(machine);
-                debug_assert_eq!(token, child);
-                let deadline = deadline.map_or(Deadline::Clear, Deadline::At);
-                if !self.set_deadline(el, child, generation, deadline) {
-                    self.table.take(child, None);
-                    let err = MachineError::new(std::io::ErrorKind::OutOfMemory, "timer capacity exhausted");
-                    self.fail(el, child, &err);
-                }
-            }
-            Err(e) => (self.on_error)(&mut self.context, Token(child), &e),
+    /// Puts a kept machine back in its slot with its new deadline; a
+    /// deadline the timer cannot take ends it.
+    #[inline]
+    fn keep(&mut self, el: &mut EventLoop<Self>, wake: Wake, m: M, deadline: Deadline) {
+        let Some(slot) = self.parts.table.get_mut(wake.token) else { return };
+        slot.machine = Some(m);
+        if !rearm(el, slot, wake, deadline) {
+            self.fail(el, wake.token, &TIMER_FULL);
         }
     }
 
-    /// Replaces the machine's deadline; `false` if the timer is full.
-    ///
-    /// A deadline moved later keeps its armed timer: the slot records the new
-    /// instant, and [`timeout`](Handler::timeout) re-arms for the rest when
-    /// the old timer fires. A connection that pushes its deadline forward on
-    /// every request (an idle or request timeout) then costs no timer
-    /// operation and no clock read per request, only one re-arm per period.
-    /// A deadline moved earlier needs a new timer, so it never fires late.
-    fn set_deadline(&mut self, el: &mut EventLoop<Self>, token: usize, generation: u32, deadline: Deadline) -> bool {
-        let Some(slot) = self.table.get_mut(token) else { return true };
-        let new = match deadline {
-            Deadline::Unchanged => return true,
-            Deadline::Clear => None,
-            Deadline::At(at) => Some(at),
-        };
-        match (slot.deadline, new) {
-            (Some((old, timer)), Some(new)) if old <= new => {
-                slot.deadline = Some((new, timer));
-                true
-            }
-            (old, new) => {
-                if let Some((_, timer)) = old {
-                    el.clear_timeout(timer);
-                }
-                slot.deadline = None;
-                let Some(at) = new else { return true };
-                let delay = at.saturating_duration_since(el.now());
-                match el.timeout(Wake { token, generation }, delay) {
-                    Ok(timer) => {
-                        slot.deadline = Some((at, timer));
-                        true
-                    }
-                    Err(_) => false,
-                }
-            }
+    fn create_child(&mut self, el: &mut EventLoop<Self>, seed: M::Seed) {
+        let (child, generation) = self.parts.table.next_slot();
+        let created = M::create(seed, &mut scope!(&mut self.context, self.parts, el, child, generation));
+        let inserted = created.0.and_then(|(machine, deadline)| self.parts.insert(el, machine, deadline));
+        if let Err(e) = inserted {
+            (self.on_error)(&mut self.context, Token(child), &e);
         }
     }
 
     fn fail(&mut self, el: &mut EventLoop<Self>, token: usize, error: &MachineError) {
         (self.on_error)(&mut self.context, Token(token), error);
-        self.end(el, token);
-    }
-
-    fn end(&mut self, el: &mut EventLoop<Self>, token: usize) {
-        if let Some(timer) = self.table.end(token) {
-            el.clear_timeout(timer);
-        }
+        self.parts.end(el, token);
     }
 }
 
@@ -151,45 +213,41 @@ impl<M: Machine> Handler for Machines<M> {
     type Timeout = Wake;
     type Message = Wake;
 
+    #[inline]
     fn ready(&mut self, el: &mut EventLoop<Self>, token: Token, events: EventSet) {
-        let Some((m, generation)) = self.table.take(token.0, None) else { return };
-        let resp = m.ready(events, &mut scope!(&mut self.context, &mut self.core, el, token.0, generation));
+        let Some((m, generation)) = self.parts.table.take(token.0, None) else { return };
+        let resp = m.ready(events, &mut scope!(&mut self.context, self.parts, el, token.0, generation));
         self.apply(el, token.0, generation, resp);
     }
 
     fn notify(&mut self, el: &mut EventLoop<Self>, wake: Wake) {
-        let Some((m, generation)) = self.table.take(wake.token, Some(wake.generation)) else { return };
-        let resp = m.wakeup(&mut scope!(&mut self.context, &mut self.core, el, wake.token, generation));
+        let Some((m, generation)) = self.parts.table.take(wake.token, Some(wake.generation)) else { return };
+        let resp = m.wakeup(&mut scope!(&mut self.context, self.parts, el, wake.token, generation));
         self.apply(el, wake.token, generation, resp);
     }
 
     fn timeout(&mut self, el: &mut EventLoop<Self>, wake: Wake) {
-        let Some(slot) = self.table.get_mut(wake.token) else { return };
+        let Some(slot) = self.parts.table.get_mut(wake.token) else { return };
         let Some((at, _)) = slot.deadline.filter(|_| slot.generation == wake.generation) else { return };
         let now = el.now();
         if at > now {
             // The deadline moved later after this timer was armed (see
-            // `set_deadline`): sleep on until it.
-            match el.timeout(wake, at - now) {
-                Ok(timer) => slot.deadline = Some((at, timer)),
-                Err(_) => {
-                    slot.deadline = None;
-                    self.table.take(wake.token, Some(wake.generation));
-                    let err = MachineError::new(std::io::ErrorKind::OutOfMemory, "timer capacity exhausted");
-                    self.fail(el, wake.token, &err);
-                }
+            // `rearm`): sleep on until it.
+            slot.deadline = None;
+            if !rearm(el, slot, wake, Deadline::At(at)) {
+                self.fail(el, wake.token, &TIMER_FULL);
             }
             return;
         }
         slot.deadline = None;
-        let Some((m, generation)) = self.table.take(wake.token, Some(wake.generation)) else { return };
-        let resp = m.timeout(&mut scope!(&mut self.context, &mut self.core, el, wake.token, generation));
+        let Some((m, generation)) = self.parts.table.take(wake.token, Some(wake.generation)) else { return };
+        let resp = m.timeout(&mut scope!(&mut self.context, self.parts, el, wake.token, generation));
         self.apply(el, wake.token, generation, resp);
     }
 
     fn tick(&mut self, el: &mut EventLoop<Self>) {
-        self.table.free_ended();
-        if self.core.shutdown {
+        self.parts.table.free_ended();
+        if self.parts.core.shutdown {
             el.shutdown();
         }
     }

@@ -23,6 +23,13 @@ pub struct MachineError {
     what: &'static str,
 }
 
+/// The timer holds `timer_capacity` timeouts: a deadline could not be armed,
+/// so the machine that asked for it ends with this error.
+pub(crate) const TIMER_FULL: MachineError = MachineError::new(io::ErrorKind::OutOfMemory, "timer capacity exhausted");
+
+/// Every slot of the machine table is taken.
+pub(crate) const NO_FREE_SLOT: MachineError = MachineError::new(io::ErrorKind::OutOfMemory, "no free machine slot");
+
 impl MachineError {
     /// An error of `kind` described by `what`.
     pub const fn new(kind: io::ErrorKind, what: &'static str) -> MachineError {

@@ -39,7 +39,8 @@ pub(crate) enum Action<M, S> {
     Error(MachineError),
 }
 
-/// What a kept machine's deadline becomes.
+/// What a kept machine's deadline becomes: carried by responses, and by the
+/// stream layer's rounds on their way to one.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Deadline {
     /// No deadline.

@@ -3,11 +3,11 @@
 use std::io;
 use std::time::Duration;
 
-use super::dispatch::{ignore_error, scope, ErrorHook, Machines};
+use super::dispatch::{ignore_error, scope, ErrorHook, Machines, Parts};
 use super::scope::ScopeCore;
 use super::table::Table;
-use super::{Created, LoopConfig, Machine, MachineError, Scope};
-use crate::stream::BufferPool;
+use super::{Created, LoopConfig, Machine, MachineError, Scope, NO_FREE_SLOT};
+use crate::buffers::Buffers;
 use crate::{EventLoop, Token};
 
 /// A machine loop being set up: add the first machines (listeners, usually),
@@ -21,14 +21,13 @@ use crate::{EventLoop, Token};
 /// See the crate's `examples/` for complete servers (`echo.rs`).
 pub struct Loop<M: Machine> {
     event_loop: EventLoop<Machines<M>>,
-    table: Table<M>,
-    core: ScopeCore,
+    parts: Parts<M>,
     on_error: ErrorHook<M::Context>,
 }
 
 impl<M: Machine> std::fmt::Debug for Loop<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loop").field("machines", &self.table.len()).finish_non_exhaustive()
+        f.debug_struct("Loop").field("machines", &self.parts.table.len()).finish_non_exhaustive()
     }
 }
 
@@ -50,9 +49,11 @@ impl<M: Machine> Loop<M> {
             let msg = "LoopConfig::buffers: the size must be 1..=u32::MAX and size * count must fit in memory";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
         }
-        let pool = BufferPool::new(config.buffer_size, config.buffers);
-        let core = ScopeCore { sender: event_loop.channel(), shutdown: false, pool };
-        Ok(Loop { event_loop, table: Table::with_capacity(config.machines), core, on_error: ignore_error })
+        let buffers =
+            Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection);
+        let core = ScopeCore { sender: event_loop.channel(), shutdown: false };
+        let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };
+        Ok(Loop { event_loop, parts, on_error: ignore_error })
     }
 
     /// Sets the hook called when a machine ends with
@@ -74,13 +75,13 @@ impl<M: Machine> Loop<M> {
     where
         F: FnOnce(&mut Scope<'_, ()>) -> Created<M>,
     {
-        add_machine(&mut self.event_loop, &mut self.table, &mut self.core, &mut (), f)
+        add_machine(&mut self.event_loop, &mut self.parts, &mut (), f)
     }
 
     /// Hands the loop its context; machines can then be added with a full
     /// scope, and it can be run turn by turn.
     pub fn instantiate(self, context: M::Context) -> LoopInstance<M> {
-        let machines = Machines { table: self.table, core: self.core, context, on_error: self.on_error };
+        let machines = Machines { parts: self.parts, context, on_error: self.on_error };
         LoopInstance { event_loop: self.event_loop, machines }
     }
 
@@ -104,7 +105,7 @@ pub struct LoopInstance<M: Machine> {
 impl<M: Machine> std::fmt::Debug for LoopInstance<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoopInstance")
-            .field("machines", &self.machines.table.len())
+            .field("machines", &self.machines.parts.table.len())
             .field("event_loop", &self.event_loop)
             .finish_non_exhaustive()
     }
@@ -122,7 +123,7 @@ impl<M: Machine> LoopInstance<M> {
         F: FnOnce(&mut Scope<'_, M::Context>) -> Created<M>,
     {
         let m = &mut self.machines;
-        add_machine(&mut self.event_loop, &mut m.table, &mut m.core, &mut m.context, f)
+        add_machine(&mut self.event_loop, &mut m.parts, &mut m.context, f)
     }
 
     /// Runs until a machine calls [`Scope::shutdown_loop`] (or
@@ -132,7 +133,7 @@ impl<M: Machine> LoopInstance<M> {
     ///
     /// The poll's error other than `Interrupted`.
     pub fn run(&mut self) -> io::Result<()> {
-        self.machines.core.shutdown = false;
+        self.machines.parts.core.shutdown = false;
         self.event_loop.run(&mut self.machines)
     }
 
@@ -147,12 +148,12 @@ impl<M: Machine> LoopInstance<M> {
 
     /// Whether a machine asked the loop to stop.
     pub fn is_shutdown(&self) -> bool {
-        self.machines.core.shutdown
+        self.machines.parts.core.shutdown
     }
 
     /// Asks `run` to stop after the current turn.
     pub fn shutdown(&mut self) {
-        self.machines.core.shutdown = true;
+        self.machines.parts.core.shutdown = true;
         self.event_loop.shutdown();
     }
 
@@ -168,12 +169,12 @@ impl<M: Machine> LoopInstance<M> {
 
     /// How many machines are alive.
     pub fn machine_count(&self) -> usize {
-        self.machines.table.len()
+        self.machines.parts.table.len()
     }
 
     /// The machine slab's capacity.
     pub fn machine_capacity(&self) -> usize {
-        self.machines.table.capacity()
+        self.machines.parts.table.capacity()
     }
 
     /// How many turns the loop has made (see [`EventLoop::turns`]).
@@ -185,40 +186,65 @@ impl<M: Machine> LoopInstance<M> {
     pub fn now(&self) -> std::time::Instant {
         self.event_loop.now()
     }
+
+    /// How many timeouts are pending: machines' deadlines (and the loop's
+    /// own re-arms of deadlines moved later).
+    pub fn timeouts_pending(&self) -> usize {
+        self.event_loop.timeouts_pending()
+    }
+
+    /// How many stream buffers are free, of
+    /// [`buffers_total`](LoopInstance::buffers_total). An idle loop has all
+    /// of them free: connections hold buffers only while they have bytes in
+    /// flight, and give them back however they end.
+    pub fn buffers_free(&self) -> usize {
+        self.machines.parts.buffers.chunks.free()
+    }
+
+    /// How many stream buffers the loop has ([`LoopConfig::buffers`]).
+    pub fn buffers_total(&self) -> usize {
+        self.machines.parts.buffers.chunks.count()
+    }
+
+    /// How many entries of the queued-values table are free, of
+    /// [`queued_values_total`](LoopInstance::queued_values_total).
+    pub fn queued_values_free(&self) -> usize {
+        self.machines.parts.buffers.values.free()
+    }
+
+    /// How many queued-value entries the loop has
+    /// ([`LoopConfig::queued_values`]).
+    pub fn queued_values_total(&self) -> usize {
+        self.machines.parts.buffers.values.count()
+    }
+
+    /// Ends every machine: their sockets close (which removes their
+    /// registrations), their deadlines are cleared, and every buffer and
+    /// queued value is free again. Machines are not called; the slab is
+    /// empty afterwards and the loop can take new machines. Dropping the
+    /// `LoopInstance` frees all of it too; `close` is for a caller that
+    /// keeps the loop (a test counting what is left, or a restart).
+    pub fn close(&mut self) {
+        self.machines.parts.end_all(&mut self.event_loop);
+    }
 }
 
 fn add_machine<M: Machine, C, F>(
     el: &mut EventLoop<Machines<M>>,
-    table: &mut Table<M>,
-    core: &mut ScopeCore,
+    parts: &mut Parts<M>,
     context: &mut C,
     f: F,
 ) -> Result<Token, MachineError>
 where
     F: FnOnce(&mut Scope<'_, C>) -> Created<M>,
 {
-    if table.is_full() {
-        return Err(MachineError::new(io::ErrorKind::OutOfMemory, "no free machine slot"));
+    if parts.table.is_full() {
+        return Err(NO_FREE_SLOT);
     }
-    let (token, generation) = table.next_slot();
-    let (machine, deadline) = f(&mut scope!(context, core, el, token, generation)).0?;
-    let inserted = table.insert(machine);
-    debug_assert_eq!(inserted, token);
-    if let Some(at) = deadline {
-        let delay = at.saturating_duration_since(el.now());
-        match el.timeout(super::dispatch::Wake { token, generation }, delay) {
-            Ok(timer) => {
-                if let Some(slot) = table.get_mut(token) {
-                    slot.deadline = Some((at, timer));
-                }
-            }
-            Err(_) => {
-                table.take(token, None);
-                table.end(token);
-                table.free_ended();
-                return Err(MachineError::new(io::ErrorKind::OutOfMemory, "timer capacity exhausted"));
-            }
-        }
-    }
-    Ok(Token(token))
+    let (token, generation) = parts.table.next_slot();
+    let (machine, deadline) = f(&mut scope!(context, parts, el, token, generation)).0?;
+    let inserted = parts.insert(el, machine, deadline);
+    // Outside a turn: a slot ended by a failed insert is freed now.
+    parts.table.free_ended();
+    inserted
 }

@@ -5,8 +5,8 @@ use std::ops::{Deref, DerefMut};
 use std::time::Instant;
 
 use super::{Notifier, Wake};
+use crate::buffers::Buffers;
 use crate::channel::Sender;
-use crate::stream::BufferPool;
 use crate::timer::Clock;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
 
@@ -32,6 +32,10 @@ pub struct Scope<'a, C> {
     pub(crate) poll: &'a Poll,
     pub(crate) clock: &'a Clock,
     pub(crate) core: &'a mut ScopeCore,
+    /// The loop's stream memory; lent out (`None`) while a stream's round
+    /// runs, so the round's callbacks can have the scope while its
+    /// transport borrows the chunks.
+    pub(crate) buffers: Option<&'a mut Buffers>,
 }
 
 /// The machine-independent loop state a scope reaches.
@@ -39,8 +43,6 @@ pub struct Scope<'a, C> {
 pub(crate) struct ScopeCore {
     pub(crate) sender: Sender<Wake>,
     pub(crate) shutdown: bool,
-    /// The stream layer's buffers (taken out while a stream runs).
-    pub(crate) pool: BufferPool,
 }
 
 impl<C> std::fmt::Debug for Scope<'_, C> {

@@ -72,14 +72,24 @@ impl<M> Table<M> {
         slot.machine.take().map(|m| (m, slot.generation))
     }
 
-    /// Marks the slot's machine as ended; its deadline is returned for the
-    /// caller to clear.
-    pub(crate) fn end(&mut self, token: usize) -> Option<Timeout> {
-        let slot = self.slab.get_mut(token)?;
-        slot.machine = None;
+    /// Marks the slot's machine as ended. Returns the machine if it was still
+    /// in its slot (the loop ends it without running it) and its deadline's
+    /// timer, for the caller to drop and clear.
+    pub(crate) fn end(&mut self, token: usize) -> (Option<M>, Option<Timeout>) {
+        let Some(slot) = self.slab.get_mut(token) else { return (None, None) };
         slot.generation = slot.generation.wrapping_add(0x8000_0000);
         self.ended.push(token);
-        slot.deadline.take().map(|(_, t)| t)
+        (slot.machine.take(), slot.deadline.take().map(|(_, t)| t))
+    }
+
+    /// Ends every machine (after freeing the slots ended earlier): each
+    /// machine and its timer go to `f`.
+    pub(crate) fn end_all(&mut self, mut f: impl FnMut(usize, Option<M>, Option<Timeout>)) {
+        self.free_ended();
+        for (token, slot) in self.slab.iter_mut() {
+            f(token, slot.machine.take(), slot.deadline.take().map(|(_, t)| t));
+        }
+        self.slab.clear();
     }
 
     /// Frees the slots of ended machines (end of turn).

@@ -7,8 +7,16 @@ use crate::machine::MachineError;
 /// What a [`Protocol`](super::Protocol) waits for next.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Expectation {
-    /// At least `n` bytes of input; `bytes_read` gets `end == n`.
+    /// At least `n` bytes of input; `bytes_read` gets `end == n`. More than
+    /// a buffer holds: `limit_exceeded` with [`Limit::BufferSize`](super::Limit::BufferSize)
+    /// (take such a frame in pieces with [`Chunk`](Expectation::Chunk)).
     Bytes(usize),
+    /// Some input, at most `n` bytes: `bytes_read` as soon as any is
+    /// buffered, with `end` the smaller of what is buffered and `n`. How a
+    /// frame larger than a buffer is taken in pieces: consume the piece,
+    /// then expect the rest (`Chunk(n - end)`). `Chunk(0)` is due at once
+    /// with `end == 0`.
+    Chunk(usize),
     /// Input up to and including `delimiter`, found within the first `max`
     /// bytes; `bytes_read` gets `end` just past the delimiter. Not found
     /// within `max` bytes (or the buffer size, if smaller): `limit_exceeded`.
@@ -114,6 +122,12 @@ impl<P> IntentBuilder<P> {
         self.expect(Expectation::Bytes(n))
     }
 
+    /// Waits for some input, and takes at most `n` bytes of it: a piece of
+    /// a frame that may be larger than a buffer (see [`Expectation::Chunk`]).
+    pub fn expect_chunk(self, n: usize) -> Intent<P> {
+        self.expect(Expectation::Chunk(n))
+    }
+
     /// Waits for input up to `delimiter`, at most `max` bytes long.
     pub fn expect_delimiter(self, delimiter: &'static [u8], max: usize) -> Intent<P> {
         self.expect(Expectation::Delimiter { delimiter, max })
@@ -141,34 +155,43 @@ impl<P> IntentBuilder<P> {
 }
 
 /// An [`Expectation`] packed into 24 bytes (a connection keeps one, so it
-/// counts in the memory of every idle connection). Counts above `u32::MAX`
-/// are clamped; no buffer is that large.
+/// counts in the memory of every idle connection), matched on directly by
+/// the stream's hot path. Counts above `u32::MAX` are clamped; no buffer is
+/// that large, and a chunk's count is re-expected piece by piece.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PackedExpectation {
-    delimiter: &'static [u8],
-    n: u32,
-    kind: u8,
+    pub(crate) delimiter: &'static [u8],
+    pub(crate) n: u32,
+    pub(crate) kind: ExpectKind,
+}
+
+/// Which [`Expectation`] a [`PackedExpectation`] holds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ExpectKind {
+    Bytes,
+    Chunk,
+    Delimiter,
+    Flush,
+    Sleep,
 }
 
 impl From<Expectation> for PackedExpectation {
     fn from(e: Expectation) -> PackedExpectation {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        match e {
-            Expectation::Bytes(n) => PackedExpectation { delimiter: &[], n: clamp(n), kind: 0 },
-            Expectation::Delimiter { delimiter, max } => PackedExpectation { delimiter, n: clamp(max), kind: 1 },
-            Expectation::Flush => PackedExpectation { delimiter: &[], n: 0, kind: 2 },
-            Expectation::Sleep => PackedExpectation { delimiter: &[], n: 0, kind: 3 },
-        }
+        let (delimiter, n, kind): (&'static [u8], u32, ExpectKind) = match e {
+            Expectation::Bytes(n) => (&[], clamp(n), ExpectKind::Bytes),
+            Expectation::Chunk(n) => (&[], clamp(n), ExpectKind::Chunk),
+            Expectation::Delimiter { delimiter, max } => (delimiter, clamp(max), ExpectKind::Delimiter),
+            Expectation::Flush => (&[], 0, ExpectKind::Flush),
+            Expectation::Sleep => (&[], 0, ExpectKind::Sleep),
+        };
+        PackedExpectation { delimiter, n, kind }
     }
 }
 
 impl PackedExpectation {
-    pub(crate) fn get(self) -> Expectation {
-        match self.kind {
-            0 => Expectation::Bytes(self.n as usize),
-            1 => Expectation::Delimiter { delimiter: self.delimiter, max: self.n as usize },
-            2 => Expectation::Flush,
-            _ => Expectation::Sleep,
-        }
+    /// Whether it waits for input (so end of stream is due when it is not met).
+    pub(crate) fn reads(self) -> bool {
+        matches!(self.kind, ExpectKind::Bytes | ExpectKind::Chunk | ExpectKind::Delimiter)
     }
 }

@@ -17,16 +17,17 @@
 //! `#[machine(protocol)]`: its handlers return [`Next`], an intent whose
 //! target state is checked against the declared transitions at compile time.
 
-mod buffer_pool;
+mod conn;
 mod intent;
 mod next;
 mod protocol;
+mod round;
 mod stream_machine;
 mod transport;
 
-pub(crate) use buffer_pool::BufferPool;
+pub use bytes::Bytes;
 pub use intent::{Expectation, Intent, IntentBuilder};
 pub use next::{EndsIn, Event, GoesTo, Next, NextBuilder, Successors};
 pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
-pub use transport::{BufferFull, Input, Output, Transport};
+pub use transport::{BufferFull, Input, Output, QueueFull, Transport};

@@ -140,6 +140,12 @@ impl<A> NextBuilder<A> {
         Next(self.0.expect_bytes(n))
     }
 
+    /// Waits for some input and takes at most `n` bytes of it (a piece of a
+    /// frame larger than a buffer; see [`Expectation::Chunk`](super::Expectation::Chunk)).
+    pub fn expect_chunk(self, n: usize) -> Next<A> {
+        Next(self.0.expect_chunk(n))
+    }
+
     /// Waits for input up to `delimiter`, at most `max` bytes long.
     pub fn expect_delimiter(self, delimiter: &'static [u8], max: usize) -> Next<A> {
         Next(self.0.expect_delimiter(delimiter, max))

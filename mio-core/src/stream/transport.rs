@@ -3,7 +3,9 @@
 use std::fmt;
 use std::io;
 
-use super::buffer_pool::NO_CHUNK;
+use bytes::Bytes;
+
+use crate::buffers::{QueueHead, Values, NO_CHUNK};
 
 /// Where a connection's buffered bytes are: a pool chunk and the range in use.
 #[derive(Copy, Clone, Debug)]
@@ -67,10 +69,21 @@ impl fmt::Debug for Input<'_> {
 
 /// The output a protocol writes into; the stream writes it to the socket
 /// once the protocol waits for input not yet buffered, or for a flush.
-/// Bounded: it never grows past one chunk.
+///
+/// Two kinds of output, written in the order they were given:
+/// - bytes copied into the connection's buffer ([`push`](Output::push),
+///   [`extend`](Output::extend), `io::Write`), bounded by one chunk;
+/// - values the protocol owns or shares ([`queue`](Output::queue)), written
+///   from where they are, without a copy: a large reply, or one value sent
+///   to many connections. At most
+///   [`LoopConfig::queued_values`](crate::machine::LoopConfig::queued_values)
+///   per connection; a full queue hands the value back.
 pub struct Output<'a> {
     pub(crate) buf: &'a mut [u8],
     pub(crate) held: &'a mut Held,
+    pub(crate) values: &'a mut Values,
+    pub(crate) queue: &'a mut QueueHead,
+    pub(crate) owner: u32,
 }
 
 /// [`Output::extend`] did not have room for the whole slice.
@@ -85,20 +98,44 @@ impl fmt::Display for BufferFull {
 
 impl std::error::Error for BufferFull {}
 
+/// [`Output::queue`] could not take the value: the connection's queue is at
+/// its bound, or every queue entry of the loop is taken. The value is handed
+/// back; expect a flush and queue it again in `bytes_flushed`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueFull(pub Bytes);
+
+impl fmt::Display for QueueFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("output queue full")
+    }
+}
+
+impl std::error::Error for QueueFull {}
+
 impl Output<'_> {
-    /// Bytes waiting to be written.
+    /// Bytes waiting to be written: buffered and queued.
     pub fn len(&self) -> usize {
-        self.held.len()
+        let queued = if self.queue.is_empty() { 0 } else { self.values.queued_bytes(*self.queue) };
+        self.held.len() + queued
     }
 
     /// Whether nothing waits to be written.
     pub fn is_empty(&self) -> bool {
-        self.held.len() == 0
+        self.held.len() == 0 && self.queue.is_empty()
     }
 
-    /// How many more bytes fit.
+    /// How many more bytes fit in the buffer.
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.held.len()
+    }
+
+    /// How many values are queued.
+    pub fn queued(&self) -> usize {
+        if self.queue.is_empty() {
+            0
+        } else {
+            self.values.len(*self.queue)
+        }
     }
 
     /// Appends all of `data`, or nothing.
@@ -106,7 +143,8 @@ impl Output<'_> {
     /// # Errors
     ///
     /// [`BufferFull`] if it does not fit in [`remaining`](Output::remaining);
-    /// expect a flush and write the rest in `bytes_flushed`.
+    /// expect a flush and write the rest in `bytes_flushed`, or
+    /// [`queue`](Output::queue) it.
     pub fn extend(&mut self, data: &[u8]) -> Result<(), BufferFull> {
         if data.len() > self.remaining() {
             return Err(BufferFull);
@@ -115,7 +153,7 @@ impl Output<'_> {
         Ok(())
     }
 
-    /// Appends as much of `data` as fits; returns how much.
+    /// Appends as much of `data` as fits in the buffer; returns how much.
     pub fn push(&mut self, data: &[u8]) -> usize {
         let n = data.len().min(self.remaining());
         if self.held.end as usize + n > self.buf.len() {
@@ -125,6 +163,32 @@ impl Output<'_> {
         self.buf[end..end + n].copy_from_slice(&data[..n]);
         self.held.end += n as u32;
         n
+    }
+
+    /// Queues `value` to be written after everything pushed so far (and
+    /// before anything pushed after), without copying it: a `Bytes` clone
+    /// shares the stored value, so one value sent to many connections is in
+    /// memory once. No allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueFull`], with the value, when this connection already queues
+    /// its maximum or every entry of the loop's table is taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use mio_core::stream::{Output, QueueFull};
+    /// # use bytes::Bytes;
+    /// fn reply(output: &mut Output<'_>, value: &Bytes) -> Result<(), QueueFull> {
+    ///     let _ = output.extend(format!("${}\r\n", value.len()).as_bytes());
+    ///     output.queue(value.clone())?;
+    ///     let _ = output.extend(b"\r\n");
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn queue(&mut self, value: Bytes) -> Result<(), QueueFull> {
+        self.values.push(self.queue, self.owner, value, self.held.len()).map_err(QueueFull)
     }
 
     /// Moves pending bytes to the front so the tail is free.
@@ -150,7 +214,7 @@ impl io::Write for Output<'_> {
 
 impl fmt::Debug for Output<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Output").field("len", &self.len()).finish()
+        f.debug_struct("Output").field("buffered", &self.held.len()).field("queued", &self.queued()).finish()
     }
 }
 

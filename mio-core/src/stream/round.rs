@@ -1,0 +1,293 @@
+//! One round of a stream: from the event that starts it (creation,
+//! readiness, deadline, wake-up) to the protocol waiting for something that
+//! has not happened, or the connection's end.
+//!
+//! A round runs in named steps:
+//! - [`round`] borrows the loop's memory and hands it back; its exit,
+//!   [`settle`], is the one place a connection's memory is returned, on
+//!   every way a round can end;
+//! - [`start`] looks the chunks up once and makes the first callback;
+//! - [`drive`] follows intents: [`follow`] applies one, [`next_due`] does
+//!   the IO that can meet it, [`call`] runs the callback that is due, and
+//!   [`wait`] arms the socket when nothing more can happen this round.
+
+use std::io;
+
+use super::conn::{Conn, Due, Io, INPUT_SEARCHED};
+use super::intent::{IntentKind, PackedExpectation};
+use super::{Intent, Limit, Protocol};
+use crate::buffers::{Buffers, Chunks, NO_CHUNK};
+use crate::machine::{Deadline, MachineError, Scope};
+use crate::EventSet;
+
+/// How many callbacks in a row may leave input, output, expectation and
+/// end-of-stream unchanged before the stream gives up on the protocol (a
+/// protocol bug that would otherwise spin).
+const MAX_IDLE_CALLBACKS: u32 = 2;
+
+const NO_PROGRESS: MachineError = MachineError::new(io::ErrorKind::Other, "protocol made no progress");
+const POOL_EXHAUSTED: MachineError = MachineError::new(io::ErrorKind::OutOfMemory, "buffer pool exhausted");
+const NO_BUFFERS: MachineError =
+    MachineError::new(io::ErrorKind::Unsupported, "no buffers in this scope (a stream inside a stream's callback)");
+
+/// What starts a round.
+pub(super) enum Start<P> {
+    Create,
+    Ready(P, EventSet),
+    Timeout(P),
+    Wakeup(P),
+}
+
+/// How a round ended.
+pub(super) enum Outcome<P> {
+    /// Keep the connection, with what happened to its deadline.
+    Keep(P, Deadline),
+    /// The connection ended without error.
+    Close,
+    /// The connection ended with an error for the loop's error hook.
+    Fail(MachineError),
+}
+
+/// Runs one round of `conn`: the stream layer's single entry and exit.
+pub(super) fn round<P: Protocol>(
+    conn: &mut Conn<P::Socket>,
+    start_with: Start<P>,
+    scope: &mut Scope<'_, P::Context>,
+) -> Outcome<P> {
+    // The memory leaves the scope for the round, so callbacks can have the
+    // scope while the transport borrows the chunks.
+    let Some(buffers) = scope.buffers.take() else { return Outcome::Fail(NO_BUFFERS) };
+    let outcome = start(conn, start_with, scope, buffers);
+    settle(conn, &outcome, buffers);
+    scope.buffers = Some(buffers);
+    outcome
+}
+
+/// The one place a round gives memory back. A kept connection returns the
+/// chunks it left empty (an idle connection holds none); an ended one
+/// returns everything, whatever it still held: unread input, unsent output,
+/// queued values.
+fn settle<S, P>(conn: &mut Conn<S>, outcome: &Outcome<P>, buffers: &mut Buffers) {
+    let ended = !matches!(outcome, Outcome::Keep(..));
+    release(&mut conn.input, &mut buffers.chunks, ended);
+    release(&mut conn.output, &mut buffers.chunks, ended);
+    if ended {
+        buffers.values.clear(&mut conn.queue);
+    }
+}
+
+fn release(held: &mut super::transport::Held, chunks: &mut Chunks, all: bool) {
+    if held.chunk != NO_CHUNK && (all || held.len() == 0) {
+        chunks.give(held.chunk);
+        *held = super::transport::Held::NONE;
+    }
+}
+
+fn acquire(held: &mut super::transport::Held, chunks: &mut Chunks, owner: u32) -> bool {
+    if held.chunk == NO_CHUNK {
+        match chunks.take(owner) {
+            Some(chunk) => held.chunk = chunk,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Takes the chunks, looks them up once, and makes the round's first call.
+fn start<P: Protocol>(
+    conn: &mut Conn<P::Socket>,
+    start: Start<P>,
+    scope: &mut Scope<'_, P::Context>,
+    buffers: &mut Buffers,
+) -> Outcome<P> {
+    let owner = scope.token.0 as u32;
+    let have_buffers =
+        acquire(&mut conn.input, &mut buffers.chunks, owner) & acquire(&mut conn.output, &mut buffers.chunks, owner);
+    // Only readiness resumes a delimiter search: a callback may consume
+    // input or change the expectation.
+    let searched = match start {
+        Start::Ready(..) if conn.is(INPUT_SEARCHED) => conn.input.len(),
+        _ => 0,
+    };
+    conn.set(INPUT_SEARCHED, false);
+    let (input, output) = buffers.chunks.pair_mut(conn.input.chunk, conn.output.chunk);
+    let mut io = Io { conn, input, output, values: &mut buffers.values, owner };
+    let intent = match start {
+        Start::Create if !have_buffers => return Outcome::Fail(POOL_EXHAUSTED),
+        Start::Create => P::create(&mut io.transport(), scope),
+        Start::Ready(p, events) => {
+            io.conn.note(events);
+            Intent(IntentKind::Unchanged(p, None))
+        }
+        Start::Timeout(p) => p.timeout(&mut io.transport(), scope),
+        Start::Wakeup(p) => p.wakeup(&mut io.transport(), scope),
+    };
+    if have_buffers {
+        drive(&mut io, intent, searched, scope)
+    } else {
+        starve(&mut io, intent, scope)
+    }
+}
+
+/// Follows intents until the protocol waits or the connection ends.
+fn drive<P: Protocol>(
+    io: &mut Io<'_, P::Socket>,
+    mut intent: Intent<P>,
+    mut searched: usize,
+    scope: &mut Scope<'_, P::Context>,
+) -> Outcome<P> {
+    let mut deadline = Deadline::Unchanged;
+    let mut idle = 0;
+    loop {
+        let p = match follow(io, intent, &mut deadline) {
+            Ok(p) => p,
+            Err(end) => return end,
+        };
+        let due = match next_due(io, &mut searched) {
+            Ok(Some(due)) => due,
+            Ok(None) => return wait(io, p, deadline, scope),
+            Err(e) => {
+                p.error(e.into(), scope);
+                return Outcome::Close;
+            }
+        };
+        let before = Progress::of(io.conn);
+        intent = call(p, due, io, scope);
+        searched = 0;
+        if before.unchanged_by(io.conn, &intent) {
+            idle += 1;
+            if idle >= MAX_IDLE_CALLBACKS {
+                return Outcome::Fail(NO_PROGRESS);
+            }
+        } else {
+            idle = 0;
+        }
+    }
+}
+
+/// Applies an intent: the protocol's next state, or the round's end. A
+/// `done` gets one last write of pending output.
+#[inline]
+fn follow<P: Protocol>(
+    io: &mut Io<'_, P::Socket>,
+    intent: Intent<P>,
+    deadline: &mut Deadline,
+) -> Result<P, Outcome<P>> {
+    match intent.0 {
+        IntentKind::Expect(p, expect, at) => {
+            io.conn.expect = expect.into();
+            *deadline = at.map_or(Deadline::Clear, Deadline::At);
+            Ok(p)
+        }
+        IntentKind::Unchanged(p, at) => {
+            if let Some(at) = at {
+                *deadline = Deadline::At(at);
+            }
+            Ok(p)
+        }
+        IntentKind::Done => {
+            if io.can_write() {
+                let _ = io.write();
+            }
+            Err(Outcome::Close)
+        }
+        IntentKind::Error(e) => Err(Outcome::Fail(e)),
+    }
+}
+
+/// The callback due next, after the IO that can bring it about: a callback
+/// due from what is buffered runs before any IO, so the replies to
+/// pipelined frames leave in one write; then pending output is written,
+/// then the socket read while it may hold more (one read when it comes up
+/// short, more after a hup: data and FIN can share one edge).
+#[inline]
+fn next_due<S: std::io::Read + std::io::Write + crate::Evented>(
+    io: &mut Io<'_, S>,
+    searched: &mut usize,
+) -> io::Result<Option<Due>> {
+    loop {
+        if let Some(due) = io.due(searched) {
+            return Ok(Some(due));
+        }
+        if io.can_write() {
+            io.write()?;
+        } else if io.can_read() {
+            io.read()?;
+        } else {
+            return Ok(None);
+        }
+    }
+}
+
+/// Runs the callback that is due.
+#[inline]
+fn call<P: Protocol>(p: P, due: Due, io: &mut Io<'_, P::Socket>, scope: &mut Scope<'_, P::Context>) -> Intent<P> {
+    let transport = &mut io.transport();
+    match due {
+        Due::Read(end) => p.bytes_read(transport, end, scope),
+        Due::Flushed => p.bytes_flushed(transport, scope),
+        Due::Eof => p.end_of_stream(transport, scope),
+        Due::Limit(limit) => p.limit_exceeded(transport, limit, scope),
+    }
+}
+
+/// Nothing more can happen this round: writable interest follows pending
+/// output, and the connection waits with its deadline.
+fn wait<P: Protocol>(
+    io: &mut Io<'_, P::Socket>,
+    p: P,
+    deadline: Deadline,
+    scope: &mut Scope<'_, P::Context>,
+) -> Outcome<P> {
+    if let Err(e) = io.arm(scope) {
+        p.error(e.into(), scope);
+        return Outcome::Close;
+    }
+    io.conn.set(INPUT_SEARCHED, true);
+    Outcome::Keep(p, deadline)
+}
+
+/// The pool had no chunk for this connection: nothing can be read or
+/// written, and the protocol hears of it once a round (its default closes).
+fn starve<P: Protocol>(io: &mut Io<'_, P::Socket>, intent: Intent<P>, scope: &mut Scope<'_, P::Context>) -> Outcome<P> {
+    let mut deadline = Deadline::Unchanged;
+    let p = match follow(io, intent, &mut deadline) {
+        Ok(p) => p,
+        Err(end) => return end,
+    };
+    let intent = p.limit_exceeded(&mut io.transport(), Limit::PoolExhausted, scope);
+    match follow(io, intent, &mut deadline) {
+        Ok(p) => Outcome::Keep(p, deadline),
+        Err(end) => end,
+    }
+}
+
+/// What a callback could change: a callback that changes none of it, and
+/// returns the same expectation, made no progress.
+#[derive(Copy, Clone, PartialEq, Eq)]
+struct Progress {
+    input: usize,
+    output: usize,
+    queue: u32,
+    expect: PackedExpectation,
+}
+
+impl Progress {
+    #[inline]
+    fn of<S>(conn: &Conn<S>) -> Progress {
+        // The first queued entry changes when a value is queued into an empty
+        // queue or written; a value queued behind others changes `output`'s
+        // place for it only, so it is not progress by itself (bounded anyway).
+        Progress { input: conn.input.len(), output: conn.output.len(), queue: conn.queue.first, expect: conn.expect }
+    }
+
+    #[inline]
+    fn unchanged_by<S, P>(self, conn: &Conn<S>, intent: &Intent<P>) -> bool {
+        let expect = match &intent.0 {
+            IntentKind::Expect(_, e, _) => PackedExpectation::from(*e),
+            IntentKind::Unchanged(..) => self.expect,
+            IntentKind::Done | IntentKind::Error(_) => return false,
+        };
+        self == Progress { expect, ..Progress::of(conn) }
+    }
+}
