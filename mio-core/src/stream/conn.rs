@@ -129,21 +129,22 @@ impl<S: Read + Write + Evented> Io<'_, S> {
     #[inline]
     pub(super) fn due(&self, searched: &mut usize) -> Option<Due> {
         let conn = &*self.conn;
-        let data = &self.input[conn.input.start as usize..conn.input.end as usize];
         let expect = conn.expect;
+        let len = conn.input.len();
         let due = match expect.kind {
-            ExpectKind::Bytes => bytes_due(expect.n as usize, data.len(), self.input.len()),
-            ExpectKind::Chunk if !data.is_empty() || expect.n == 0 => {
-                Some(Due::Read(data.len().min(expect.n as usize)))
+            ExpectKind::Bytes => bytes_due(expect.n as usize, len, self.input.len()),
+            ExpectKind::Chunk if len > 0 || expect.n == 0 => Some(Due::Read(len.min(expect.n as usize))),
+            ExpectKind::Delimiter => {
+                let data = &self.input[conn.input.start as usize..conn.input.end as usize];
+                delimiter_due(expect, data, *searched, self.input.len())
             }
-            ExpectKind::Delimiter => delimiter_due(expect, data, *searched, self.input.len()),
             ExpectKind::Flush if !conn.has_output() => Some(Due::Flushed),
             _ => None,
         };
         if due.is_some() {
             return due;
         }
-        *searched = data.len();
+        *searched = len;
         if conn.is(EOF) && expect.reads() {
             return Some(Due::Eof);
         }

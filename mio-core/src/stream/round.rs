@@ -132,17 +132,17 @@ fn start<P: Protocol>(
 /// Follows intents until the protocol waits or the connection ends.
 fn drive<P: Protocol>(
     io: &mut Io<'_, P::Socket>,
-    mut intent: Intent<P>,
+    intent: Intent<P>,
     mut searched: usize,
     scope: &mut Scope<'_, P::Context>,
 ) -> Outcome<P> {
     let mut deadline = Deadline::Unchanged;
+    let mut p = match follow(io, intent, &mut deadline) {
+        Ok(p) => p,
+        Err(end) => return end,
+    };
     let mut idle = 0;
     loop {
-        let p = match follow(io, intent, &mut deadline) {
-            Ok(p) => p,
-            Err(end) => return end,
-        };
         let due = match next_due(io, &mut searched) {
             Ok(Some(due)) => due,
             Ok(None) => return wait(io, p, deadline, scope),
@@ -152,9 +152,13 @@ fn drive<P: Protocol>(
             }
         };
         let before = Progress::of(io.conn);
-        intent = call(p, due, io, scope);
+        let intent = call(p, due, io, scope);
         searched = 0;
-        if before.unchanged_by(io.conn, &intent) {
+        p = match follow(io, intent, &mut deadline) {
+            Ok(p) => p,
+            Err(end) => return end,
+        };
+        if Progress::of(io.conn) == before {
             idle += 1;
             if idle >= MAX_IDLE_CALLBACKS {
                 return Outcome::Fail(NO_PROGRESS);
@@ -262,8 +266,8 @@ fn starve<P: Protocol>(io: &mut Io<'_, P::Socket>, intent: Intent<P>, scope: &mu
     }
 }
 
-/// What a callback could change: a callback that changes none of it, and
-/// returns the same expectation, made no progress.
+/// What a callback could change: a callback after which none of it
+/// changed (the expectation it returned included) made no progress.
 #[derive(Copy, Clone, PartialEq, Eq)]
 struct Progress {
     input: usize,
@@ -275,19 +279,9 @@ struct Progress {
 impl Progress {
     #[inline]
     fn of<S>(conn: &Conn<S>) -> Progress {
-        // The first queued entry changes when a value is queued into an empty
-        // queue or written; a value queued behind others changes `output`'s
-        // place for it only, so it is not progress by itself (bounded anyway).
+        // The first queued entry changes when a value is queued into an
+        // empty queue or one is written; a value queued behind others does
+        // not count as progress by itself (the queue is bounded anyway).
         Progress { input: conn.input.len(), output: conn.output.len(), queue: conn.queue.first, expect: conn.expect }
-    }
-
-    #[inline]
-    fn unchanged_by<S, P>(self, conn: &Conn<S>, intent: &Intent<P>) -> bool {
-        let expect = match &intent.0 {
-            IntentKind::Expect(_, e, _) => PackedExpectation::from(*e),
-            IntentKind::Unchanged(..) => self.expect,
-            IntentKind::Done | IntentKind::Error(_) => return false,
-        };
-        self == Progress { expect, ..Progress::of(conn) }
     }
 }
