@@ -98,6 +98,23 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
             }
         });
         let finishes = finish.iter().map(|(t, span)| quote_spanned!(*span=> impl #stream::EndsIn<#t> for #after {}));
+        // `Next::of(done)` for a declared `done` target finds an impl whose
+        // bound no type meets, so rustc reports that bound, whose message
+        // says to use `Next::finish` (see `__private::RunningState`).
+        let done_enters = finish.iter().map(|(t, span)| {
+            let running = quote!(#krate::__private::RunningState<#after>);
+            let done_enter = quote! {
+                impl #stream::GoesTo<#t> for #after
+                where
+                    for<'__mio> #t: #running,
+                {
+                    fn enter(state: #t) -> Self {
+                        <#t as #running>::enter(state)
+                    }
+                }
+            };
+            crate::expand_compose::respan(&done_enter, *span)
+        });
         let from_arms = live.iter().filter_map(|(t, _)| {
             let target = state_of(t)?;
             let pattern = shape(target, quote!(#t));
@@ -115,6 +132,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
             impl #stream::Successors for #after {}
             #(#enters)*
             #(#finishes)*
+            #(#done_enters)*
 
             impl ::core::convert::From<#after> for #enum_path {
                 fn from(next: #after) -> Self {
@@ -290,7 +308,7 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
     let summary =
         syn::LitStr::new(&format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type."), ident.span());
     let body = match &s.variant.fields {
-        Fields::Unit => quote!(;),
+        Fields::Unit => quote_spanned!(ident.span()=> ;),
         Fields::Named(named) => {
             let fields = named.named.iter().map(|f| {
                 let (docs, fname, ty) = (field_docs(f, ident), &f.ident, &f.ty);
