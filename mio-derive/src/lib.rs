@@ -13,6 +13,7 @@ mod ctxt;
 mod expand_compose;
 mod expand_protocol;
 mod fallback;
+mod graph_dot;
 mod suggest;
 mod valid;
 
@@ -57,9 +58,16 @@ use crate::ctxt::Ctxt;
 /// stream event to the current state's handler. A handler returns
 /// `Next::of(target)...` for a declared target (or itself),
 /// `Next::finish(done_state)`, or `Next::done()`; any other target does not
-/// compile, with the error on the handler's expression. The macro checks the
+/// compile, with the error on the handler's expression (`Next::of` with a
+/// `done` state says to use `Next::finish`). The macro checks the
 /// graph: exactly one start, targets exist, no duplicates, `done` states have
 /// no `to`, every state is reachable and can reach a `done` state.
+///
+/// It also generates `impl Enum { pub const GRAPH_DOT: &'static str }`: the
+/// state graph as Graphviz DOT text (states in declaration order, an arrow
+/// from a point into the start state, `done` states outlined twice, one edge
+/// per declared transition), also shown in the constant's docs. Render it
+/// with `dot -Tsvg`; `scripts/render-graphs.sh` does so for `http_hello`.
 #[proc_macro_attribute]
 pub fn machine(args: TokenStream, input: TokenStream) -> TokenStream {
     expand(args.into(), input.into()).into()
