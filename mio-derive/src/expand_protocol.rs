@@ -337,14 +337,14 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
         Fields::Named(named) => {
             let fields = named.named.iter().map(|f| {
                 let (docs, fname, ty) = (field_docs(f, ident), &f.ident, &f.ty);
-                quote!(#docs pub #fname: #ty,)
+                quote_spanned!(field_span(f)=> #docs pub #fname: #ty,)
             });
             quote!({ #(#fields)* })
         }
         Fields::Unnamed(unnamed) => {
             let fields = unnamed.unnamed.iter().map(|f| {
                 let (docs, ty) = (field_docs(f, ident), &f.ty);
-                quote!(#docs pub #ty)
+                quote_spanned!(field_span(f)=> #docs pub #ty)
             });
             quote!(( #(#fields),* );)
         }
@@ -356,6 +356,16 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
         #(#docs)*
         #(#derives)*
         pub struct #ident #body
+    }
+}
+
+/// Where the user wrote `field`: its name, or its type for a tuple field.
+/// Generated field tokens take it, so rustc's notes about a state struct's
+/// field point there.
+fn field_span(field: &syn::Field) -> Span {
+    match &field.ident {
+        Some(name) => name.span(),
+        None => syn::spanned::Spanned::span(&field.ty),
     }
 }
 

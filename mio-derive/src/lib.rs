@@ -162,6 +162,22 @@ mod tests {
         assert!(out.contains("cannot be named `AfterA`"), "{out}");
     }
 
+    /// The docs on a variant's fields reach the state struct's fields (the
+    /// enum's own fields keep them too); an undocumented field gets a line.
+    #[test]
+    fn field_docs_are_carried_to_state_structs() {
+        let out = run(
+            "protocol",
+            "pub enum P { #[state(start, to(B))] A { /// Bytes left.\n n: u64, m: u8 }, \
+             #[state(done)] B(#[doc = \"The code.\"] u16, bool) }",
+        );
+        let structs = &out[out.find("pub mod p").expect("the state module")..];
+        assert!(structs.contains(r#"# [doc = " Bytes left."] pub n : u64"#), "{out}");
+        assert!(structs.contains(r#"# [doc = "The `m` of state `A`."] pub m : u8"#), "{out}");
+        assert!(structs.contains(r#"# [doc = "The code."] pub u16"#), "{out}");
+        assert!(structs.contains(r#"# [doc = "The data of state `B`."] pub bool"#), "{out}");
+    }
+
     /// Every prefix of valid inputs (cut at each token) is handled without a
     /// panic: the macro reports errors, it never aborts.
     #[test]
