@@ -4,8 +4,9 @@
 //! The pipeline follows thiserror and serde: `attr` parses arguments, `ast`
 //! builds a typed view of the enum, `valid` checks one rule at a time
 //! (collecting every error in a `ctxt::Ctxt`), then `expand_compose` or
-//! `expand_protocol` generates code, or `fallback` re-emits the enum beside
-//! the errors. The macro never panics.
+//! `expand_protocol` generates code (`graph_dot` draws a protocol's graph),
+//! or `fallback` re-emits the enum beside the errors. The macro never
+//! panics.
 
 mod ast;
 mod attr;
