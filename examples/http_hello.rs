@@ -7,6 +7,7 @@
 //! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/again        # one connection, reused
 //! curl -v --data-binary @Cargo.toml http://127.0.0.1:8080/          # a body, read and dropped
 //! printf 'BAD\r\n\r\n' | nc 127.0.0.1 8080                          # 400, then close
+//! cargo run --example http_hello -- --dot | dot -Tsvg > http.svg    # the states, drawn
 //! ```
 //!
 //! - Keep-alive: HTTP/1.1 keeps the connection unless `Connection: close`;
@@ -334,7 +335,12 @@ enum Listener {
 
 fn main() -> io::Result<()> {
     let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().is_some_and(|a| a == "--dot") {
+        // The state graph, for scripts/render-graphs.sh (docs/http_hello.svg).
+        println!("{}", Http::GRAPH_DOT);
+        return Ok(());
+    }
     let addr: SocketAddr =
         args.next().as_deref().unwrap_or("127.0.0.1:8080").parse().map_err(|e| invalid(format!("{e}")))?;
     let deadline_ms: u64 = args.next().as_deref().unwrap_or("10000").parse().map_err(|e| invalid(format!("{e}")))?;

@@ -125,8 +125,15 @@
 //! fn is_protocol<P: Protocol<Socket = TcpStream>>() {}
 //! # fn main() {
 //! is_protocol::<Http>();
+//! // The state graph, for Graphviz (`dot -Tsvg`).
+//! assert!(Http::GRAPH_DOT.contains(r#""Respond" -> "Closed";"#));
 //! # }
 //! ```
+//!
+//! The generated `Http::GRAPH_DOT` is the protocol's state graph as Graphviz
+//! DOT text, also shown in its docs: states in declaration order, an arrow
+//! from a point into the start state, a double outline around each `done`
+//! state, one edge per transition declared in `to(..)`.
 //!
 //! Declare a protocol enum at module level, not inside a function: the
 //! generated module refers to it, and to the types of its fields, through

@@ -1,7 +1,8 @@
 //! examples/http_hello.rs as a real server, driven by curl (keep-alive
 //! reuse, a POST body, 400, 431) and by plain Rust clients for what curl
 //! does not send (malformed heads, pipelining, a request that stops halfway).
-//! Every wait is bounded; each test kills the server it started.
+//! Every wait is bounded; each test kills the server it started. Also
+//! `http_hello --dot`, the state graph the README shows.
 
 mod util;
 
@@ -11,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use util::example::{wait_bounded, ExampleServer};
+use util::example::{example_binary, wait_bounded, ExampleServer};
 use util::DEADLINE;
 
 const HELLO: &str = "Hello, world!";
@@ -93,6 +94,29 @@ fn exchange(addr: &str, request: &[u8]) -> String {
 
 fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).expect("/proc/PID/fd").count()
+}
+
+/// `http_hello --dot` prints the protocol's state graph (`Http::GRAPH_DOT`,
+/// what scripts/render-graphs.sh draws) and exits.
+#[test]
+fn dot_prints_the_state_graph_and_exits() {
+    let mut child = Command::new(example_binary("http_hello"))
+        .arg("--dot")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("http_hello");
+    let status = wait_bounded(&mut child, DEADLINE).unwrap_or_else(|| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("http_hello --dot ran longer than {DEADLINE:?}");
+    });
+    let mut dot = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut dot).unwrap();
+    assert!(status.success(), "{dot}");
+    assert!(dot.starts_with("digraph \"Http\" {\n") && dot.ends_with("}\n"), "{dot}");
+    assert!(dot.contains("\"(start)\" -> \"Request\";") && dot.contains("\"Closed\" [peripheries=2];"), "{dot}");
+    assert_eq!(dot.matches(" -> ").count(), 8, "the start arrow and the 7 declared transitions: {dot}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Behaviour of `#[machine(protocol)]` over Unix stream pairs: each event
 //! reaches the current state's handler with that state's data, deadlines and
 //! wake-ups reach the state that set or awaited them, and `finish` / `done`
-//! close the connection. Time is moved by hand; waits are bounded.
+//! close the connection; `GRAPH_DOT` draws the declared graph. Time is
+//! moved by hand; waits are bounded.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -231,4 +232,26 @@ fn state_types_convert_into_the_enum() {
     assert_eq!(Chat::from(chat::AfterCommand::Reply(Reply(3))), Chat::Reply(3));
     assert_eq!(Chat::from(chat::AfterReply::Command(Command { count: 2 })), Chat::Command { count: 2 });
     assert_eq!(format!("{:?}", Idle { count: 1 }), "Idle { count: 1 }");
+}
+
+#[test]
+fn graph_dot_draws_the_declared_states_and_transitions() {
+    let expected = r#"digraph "Chat" {
+    rankdir=LR;
+    node [shape=ellipse];
+    "(start)" [shape=point];
+    "(start)" -> "Greeting";
+    "Greeting";
+    "Command";
+    "Reply";
+    "Idle";
+    "Bye" [peripheries=2];
+    "Greeting" -> "Command";
+    "Command" -> "Reply";
+    "Command" -> "Idle";
+    "Command" -> "Bye";
+    "Reply" -> "Command";
+    "Idle" -> "Command";
+}"#;
+    assert_eq!(Chat::GRAPH_DOT, expected);
 }

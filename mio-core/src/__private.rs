@@ -22,3 +22,21 @@ impl<C, M: Machine<Context = C>> Variant<C> for M {
         scope
     }
 }
+
+/// "`Self` is a running state, which `Next::of` enters into `A`": a bound no
+/// type meets. For each `done` state `D` that a state lists in its `to(..)`,
+/// `#[machine(protocol)]` implements `GoesTo<D>` for that state's
+/// `After<State>` enum under this bound, written higher-ranked so that rustc
+/// checks it where `Next::of(D)` is called rather than at the impl. That call
+/// then fails with this trait's message, which names the fix
+/// (`Next::finish`), instead of `GoesTo`'s, which asks to list `D` in
+/// `to(..)` although it is listed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a `done` state: end in it with `Next::finish({Self})`, not `Next::of`",
+    label = "a `done` state: `Next::finish` takes it",
+    note = "`Next::of` enters a running state; `Next::finish` ends the connection in a `done` state"
+)]
+pub trait RunningState<A> {
+    /// Never called: no type implements this trait.
+    fn enter(self) -> A;
+}

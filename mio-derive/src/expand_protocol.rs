@@ -98,6 +98,23 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
             }
         });
         let finishes = finish.iter().map(|(t, span)| quote_spanned!(*span=> impl #stream::EndsIn<#t> for #after {}));
+        // `Next::of(done)` for a declared `done` target finds an impl whose
+        // bound no type meets, so rustc reports that bound, whose message
+        // says to use `Next::finish` (see `__private::RunningState`).
+        let done_enters = finish.iter().map(|(t, span)| {
+            let running = quote!(#krate::__private::RunningState<#after>);
+            let done_enter = quote! {
+                impl #stream::GoesTo<#t> for #after
+                where
+                    for<'__mio> #t: #running,
+                {
+                    fn enter(state: #t) -> Self {
+                        <#t as #running>::enter(state)
+                    }
+                }
+            };
+            crate::expand_compose::respan(&done_enter, *span)
+        });
         let from_arms = live.iter().filter_map(|(t, _)| {
             let target = state_of(t)?;
             let pattern = shape(target, quote!(#t));
@@ -115,6 +132,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
             impl #stream::Successors for #after {}
             #(#enters)*
             #(#finishes)*
+            #(#done_enters)*
 
             impl ::core::convert::From<#after> for #enum_path {
                 fn from(next: #after) -> Self {
@@ -143,8 +161,10 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
         });
     }
 
-    let module_doc =
-        format!("The states of [`{name}`] as types, the transitions each may take, and the [`Handlers`] to implement.");
+    let module_doc = format!(
+        "The states of [`{name}`] as types, the transitions each may take, and the [`Handlers`] to implement. \
+         The graph they form: [`{name}::GRAPH_DOT`]."
+    );
     let trait_doc = format!(
         "The handlers of [`{name}`]'s states: `create` enters the start state [`{start_ident}`], then one \
          method per running state is called with each event and returns the next state."
@@ -152,6 +172,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
     let on_unimplemented = format!("`{{Self}}` has no state handlers: implement `{module}::Handlers` for it");
 
     let protocol_impl = protocol_impl(input, &module, stub);
+    let graph = crate::graph_dot::graph_const(name, start_ident, states);
 
     quote! {
         #[doc = #module_doc]
@@ -207,6 +228,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
         }
 
         #protocol_impl
+        #graph
     }
 }
 
@@ -290,18 +312,18 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
     let summary =
         syn::LitStr::new(&format!("{kind} of [`{name}`]: [`{name}::{ident}`] as its own type."), ident.span());
     let body = match &s.variant.fields {
-        Fields::Unit => quote!(;),
+        Fields::Unit => quote_spanned!(ident.span()=> ;),
         Fields::Named(named) => {
             let fields = named.named.iter().map(|f| {
                 let (docs, fname, ty) = (field_docs(f, ident), &f.ident, &f.ty);
-                quote!(#docs pub #fname: #ty,)
+                quote_spanned!(field_span(f)=> #docs pub #fname: #ty,)
             });
             quote!({ #(#fields)* })
         }
         Fields::Unnamed(unnamed) => {
             let fields = unnamed.unnamed.iter().map(|f| {
                 let (docs, ty) = (field_docs(f, ident), &f.ty);
-                quote!(#docs pub #ty)
+                quote_spanned!(field_span(f)=> #docs pub #ty)
             });
             quote!(( #(#fields),* );)
         }
@@ -313,6 +335,16 @@ fn state_struct(name: &Ident, s: &State<'_>, derives: &[&syn::Attribute]) -> Tok
         #(#docs)*
         #(#derives)*
         pub struct #ident #body
+    }
+}
+
+/// Where the user wrote `field`: its name, or its type for a tuple field.
+/// Generated field tokens take it, so rustc's notes about a state struct's
+/// field point there.
+fn field_span(field: &syn::Field) -> Span {
+    match &field.ident {
+        Some(name) => name.span(),
+        None => syn::spanned::Spanned::span(&field.ty),
     }
 }
 

@@ -4,8 +4,9 @@
 //! The pipeline follows thiserror and serde: `attr` parses arguments, `ast`
 //! builds a typed view of the enum, `valid` checks one rule at a time
 //! (collecting every error in a `ctxt::Ctxt`), then `expand_compose` or
-//! `expand_protocol` generates code, or `fallback` re-emits the enum beside
-//! the errors. The macro never panics.
+//! `expand_protocol` generates code (`graph_dot` draws a protocol's graph),
+//! or `fallback` re-emits the enum beside the errors. The macro never
+//! panics.
 
 mod ast;
 mod attr;
@@ -13,6 +14,7 @@ mod ctxt;
 mod expand_compose;
 mod expand_protocol;
 mod fallback;
+mod graph_dot;
 mod suggest;
 mod valid;
 
@@ -57,9 +59,16 @@ use crate::ctxt::Ctxt;
 /// stream event to the current state's handler. A handler returns
 /// `Next::of(target)...` for a declared target (or itself),
 /// `Next::finish(done_state)`, or `Next::done()`; any other target does not
-/// compile, with the error on the handler's expression. The macro checks the
+/// compile, with the error on the handler's expression (`Next::of` with a
+/// `done` state says to use `Next::finish`). The macro checks the
 /// graph: exactly one start, targets exist, no duplicates, `done` states have
 /// no `to`, every state is reachable and can reach a `done` state.
+///
+/// It also generates `impl Enum { pub const GRAPH_DOT: &'static str }`: the
+/// state graph as Graphviz DOT text (states in declaration order, an arrow
+/// from a point into the start state, `done` states outlined twice, one edge
+/// per declared transition), also shown in the constant's docs. Render it
+/// with `dot -Tsvg`; `scripts/render-graphs.sh` does so for `http_hello`.
 #[proc_macro_attribute]
 pub fn machine(args: TokenStream, input: TokenStream) -> TokenStream {
     expand(args.into(), input.into()).into()
@@ -152,6 +161,22 @@ mod tests {
         );
         assert!(out.contains("cannot be named `Handlers`"), "{out}");
         assert!(out.contains("cannot be named `AfterA`"), "{out}");
+    }
+
+    /// The docs on a variant's fields reach the state struct's fields (the
+    /// enum's own fields keep them too); an undocumented field gets a line.
+    #[test]
+    fn field_docs_are_carried_to_state_structs() {
+        let out = run(
+            "protocol",
+            "pub enum P { #[state(start, to(B))] A { /// Bytes left.\n n: u64, m: u8 }, \
+             #[state(done)] B(#[doc = \"The code.\"] u16, bool) }",
+        );
+        let structs = &out[out.find("pub mod p").expect("the state module")..];
+        assert!(structs.contains(r#"# [doc = " Bytes left."] pub n : u64"#), "{out}");
+        assert!(structs.contains(r#"# [doc = "The `m` of state `A`."] pub m : u8"#), "{out}");
+        assert!(structs.contains(r#"# [doc = "The code."] pub u16"#), "{out}");
+        assert!(structs.contains(r#"# [doc = "The data of state `B`."] pub bool"#), "{out}");
     }
 
     /// Every prefix of valid inputs (cut at each token) is handled without a
