@@ -32,7 +32,10 @@ pub enum Event {
 /// `#[machine(protocol)]` for each running target of `#[state(to(..))]` and
 /// for the state itself (staying is always allowed), and for the start state
 /// with `A = S` (what `create` enters). It is what makes an undeclared
-/// transition fail to compile.
+/// transition fail to compile. For a `done` target, the generated impl
+/// requires [`RunningState`](crate::__private::RunningState), which no type
+/// implements, so `Next::of(done_state)` fails with a message that says to
+/// use [`Next::finish`] instead.
 #[diagnostic::on_unimplemented(
     message = "undeclared transition: this state may not go to `{S}`",
     label = "`{S}` is not listed in this state's `#[state(to(..))]`",
