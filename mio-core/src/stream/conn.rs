@@ -34,11 +34,12 @@ pub(super) const EOF: u8 = 4;
 pub(super) const HUP: u8 = 8;
 /// Writable interest is registered.
 pub(super) const WRITABLE_ARMED: u8 = 16;
-/// The last round ended waiting for its delimiter after searching every
-/// byte buffered then: the next readiness round searches only what it reads
-/// (plus the delimiter's length less one, for a delimiter split across
-/// reads), so a frame trickling in byte by byte is not rescanned.
-pub(super) const INPUT_SEARCHED: u8 = 32;
+/// The last round ended waiting: nothing buffered was due, after searching
+/// every byte buffered then for a delimiter. The next readiness round starts
+/// with IO and searches only what it reads (plus the delimiter's length less
+/// one, for a delimiter split across reads), so a frame trickling in byte by
+/// byte is not rescanned.
+pub(super) const WAITING: u8 = 32;
 
 impl<S> Conn<S> {
     pub(super) fn new(socket: S) -> Conn<S> {

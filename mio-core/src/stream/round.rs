@@ -13,8 +13,8 @@
 
 use std::io;
 
-use super::conn::{Conn, Due, Io, INPUT_SEARCHED};
-use super::intent::{IntentKind, PackedExpectation};
+use super::conn::{Conn, Due, Io, WAITING};
+use super::intent::{ExpectKind, IntentKind, PackedExpectation};
 use super::{Intent, Limit, Protocol};
 use crate::buffers::{Buffers, Chunks, NO_CHUNK};
 use crate::machine::{Deadline, MachineError, Scope};
@@ -103,13 +103,12 @@ fn start<P: Protocol>(
     let owner = scope.token.0 as u32;
     let have_buffers =
         acquire(&mut conn.input, &mut buffers.chunks, owner) & acquire(&mut conn.output, &mut buffers.chunks, owner);
-    // Only readiness resumes a delimiter search: a callback may consume
-    // input or change the expectation.
-    let searched = match start {
-        Start::Ready(..) if conn.is(INPUT_SEARCHED) => conn.input.len(),
-        _ => 0,
-    };
-    conn.set(INPUT_SEARCHED, false);
+    // Only readiness resumes where the last round stopped waiting (a
+    // callback may consume input or change the expectation): nothing
+    // buffered was due, and a delimiter search goes on from the end.
+    let waited = matches!(start, Start::Ready(..)) && conn.is(WAITING);
+    let searched = if waited { conn.input.len() } else { 0 };
+    conn.set(WAITING, false);
     let (input, output) = buffers.chunks.pair_mut(conn.input.chunk, conn.output.chunk);
     let mut io = Io { conn, input, output, values: &mut buffers.values, owner };
     let intent = match start {
@@ -123,7 +122,7 @@ fn start<P: Protocol>(
         Start::Wakeup(p) => p.wakeup(&mut io.transport(), scope),
     };
     if have_buffers {
-        drive(&mut io, intent, searched, scope)
+        drive(&mut io, intent, searched, waited, scope)
     } else {
         starve(&mut io, intent, scope)
     }
@@ -134,16 +133,18 @@ fn drive<P: Protocol>(
     io: &mut Io<'_, P::Socket>,
     intent: Intent<P>,
     mut searched: usize,
+    waited: bool,
     scope: &mut Scope<'_, P::Context>,
 ) -> Outcome<P> {
     let mut deadline = Deadline::Unchanged;
+    let mut check = !waited;
     let mut p = match follow(io, intent, &mut deadline) {
         Ok(p) => p,
         Err(end) => return end,
     };
     let mut idle = 0;
     loop {
-        let due = match next_due(io, &mut searched) {
+        let due = match next_due(io, &mut searched, check) {
             Ok(Some(due)) => due,
             Ok(None) => return wait(io, p, deadline, scope),
             Err(e) => {
@@ -154,6 +155,7 @@ fn drive<P: Protocol>(
         let before = Progress::of(io.conn);
         let intent = call(p, due, io, scope);
         searched = 0;
+        check = true;
         p = match follow(io, intent, &mut deadline) {
             Ok(p) => p,
             Err(end) => return end,
@@ -204,19 +206,29 @@ fn follow<P: Protocol>(
 /// pipelined frames leave in one write; then pending output is written,
 /// then the socket read while it may hold more (one read when it comes up
 /// short, more after a hup: data and FIN can share one edge).
+///
+/// What is due is checked again only when something it depends on may have
+/// changed: not before the IO of a round resumed by readiness after one that
+/// ended waiting (nothing buffered was due then), and after a write only for
+/// a flush (nothing else that is due depends on output).
 #[inline]
 fn next_due<S: std::io::Read + std::io::Write + crate::Evented>(
     io: &mut Io<'_, S>,
     searched: &mut usize,
+    mut check: bool,
 ) -> io::Result<Option<Due>> {
     loop {
-        if let Some(due) = io.due(searched) {
-            return Ok(Some(due));
+        if check {
+            if let Some(due) = io.due(searched) {
+                return Ok(Some(due));
+            }
         }
         if io.can_write() {
             io.write()?;
+            check = io.conn.expect.kind == ExpectKind::Flush;
         } else if io.can_read() {
             io.read()?;
+            check = true;
         } else {
             return Ok(None);
         }
@@ -247,7 +259,7 @@ fn wait<P: Protocol>(
         p.error(e.into(), scope);
         return Outcome::Close;
     }
-    io.conn.set(INPUT_SEARCHED, true);
+    io.conn.set(WAITING, true);
     Outcome::Keep(p, deadline)
 }
 
