@@ -22,7 +22,7 @@ use mio::stream::{Bytes, Intent, Protocol, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
 use mio::timer::ManualClock;
 use mio::{EventSet, Evented, Poll, PollOpt, Token};
-use util::{localhost, open_fds};
+use util::{localhost, open_fds, Watchdog};
 
 /// How a connection behaves, chosen by the test per client port.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -594,4 +594,138 @@ fn closing_the_loop_ends_every_connection_and_gives_everything_back() {
     rig.until("a new connection served", |r| client.closed_by_server() && r.lp.context().saw(client.port, Seen::Read));
     drop(client);
     rig.back_to(Counts { machines: 1, ..start });
+}
+
+/// What a client of the mixed run does.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Then {
+    /// Nothing more: the server ends the connection.
+    Wait,
+    /// Closes (end of stream mid-frame).
+    Close,
+    /// Resets.
+    Reset,
+    /// Wakes its connection once it exists (a flood ends with output unsent).
+    Wake,
+}
+
+/// The mixed run's kinds of connection: the mode, what the client sends at
+/// once, and what it does next.
+const KINDS: [(Mode, &[u8], Then); 12] = [
+    (Mode::DoneWithInput, b"hello", Then::Wait),
+    (Mode::ErrorWithInput, b"hello", Then::Wait),
+    (Mode::QueueAndDone, b"x", Then::Wait),
+    (Mode::Line, b"half", Then::Close),
+    (Mode::Line, b"half", Then::Reset),
+    (Mode::Flood, b"", Then::Wake),
+    (Mode::Flood, b"", Then::Reset),
+    (Mode::ErrorAtCreate, b"early", Then::Wait),
+    (Mode::DoneAtCreate, b"", Then::Wait),
+    // These take a timer: only in waves that fit the slab (see below).
+    (Mode::Deadline, b"half", Then::Wait),
+    (Mode::DeadlineAtCreate, b"half", Then::Wait),
+    (Mode::DeadlineLater, b"xhalf", Then::Wait),
+];
+
+/// Kinds at `KINDS[..UNTIMED]` never set a deadline.
+const UNTIMED: usize = 9;
+
+/// Marsaglia's xorshift64: a fixed seed gives the same run every time.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// Room for the listener and this many connections.
+const SLOTS: usize = 24;
+/// Fewer timers than connections, so deadlines sometimes cannot be armed.
+const TIMERS: usize = 4;
+const CONNECTIONS: usize = 10_000;
+
+/// 10,000 connections ending in a seeded random mix of every way above,
+/// against one loop, in waves. A wave either fits the slab and mixes in
+/// deadlines (which then sometimes find the timer full), or overflows the
+/// slab (refused spawns) with connections that take no timer, so the
+/// listener's backoff always has one. Every 25th wave is cut short by
+/// closing the loop. After every wave, and at the end, every count is back
+/// where it started.
+#[test]
+fn ten_thousand_connections_ending_every_way_give_everything_back() {
+    let _serial = serial();
+    let _watchdog = Watchdog::new("the mixed run", Duration::from_secs(120));
+    let mut rig = Rig::new(Sizes { machines: 1 + SLOTS, timers: TIMERS });
+    let start = rig.start;
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let (mut connected, mut waves, mut closes) = (0, 0, 0);
+    while connected < CONNECTIONS {
+        waves += 1;
+        let overflow = waves % 3 == 0;
+        let n = if overflow { SLOTS + 1 + rng.below(16) } else { 1 + rng.below(SLOTS) };
+        let n = n.min(CONNECTIONS - connected);
+        let kinds = if overflow { UNTIMED } else { KINDS.len() };
+        let mut clients: Vec<(Option<Client>, Then, bool)> = (0..n)
+            .map(|_| {
+                let (mode, early, then) = KINDS[rng.below(kinds)];
+                let mut client = rig.connect(mode);
+                if !early.is_empty() {
+                    client.send(early);
+                }
+                (Some(client), then, false)
+            })
+            .collect();
+        connected += n;
+        let close = waves % 25 == 0;
+        let accepted_before = rig.accepted.get();
+        let give_up = Instant::now() + util::DEADLINE;
+        for turn in 0.. {
+            rig.turn();
+            rig.clock.advance(Duration::from_millis(100));
+            for (client, then, done) in &mut clients {
+                match (*then, *done, client.as_ref()) {
+                    (Then::Close, false, Some(_)) if turn == 1 => drop(client.take()),
+                    (Then::Reset, false, Some(_)) if turn == 1 => client.take().unwrap().reset(),
+                    (Then::Wake, false, Some(c)) => {
+                        if let Some(notifier) = rig.lp.context().notifiers.get(&c.port) {
+                            notifier.wakeup().unwrap();
+                            *done = true;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if close && turn == 2 {
+                rig.lp.close();
+                closes += 1;
+                drop(clients);
+                rig.back_to(Counts { machines: 0, fds: start.fds - 1, ..start });
+                rig.addr = listen(&mut rig.lp, &rig.accepted);
+                break;
+            }
+            let all_accepted = rig.accepted.get() == accepted_before + n;
+            if all_accepted && rig.lp.machine_count() == 1 && rig.lp.timeouts_pending() == 0 {
+                drop(clients);
+                break;
+            }
+            assert!(Instant::now() < give_up, "wave {waves} of {n} connections did not end");
+        }
+        rig.lp.context_mut().notifiers.clear();
+        rig.back_to_start();
+    }
+    let ctx = rig.lp.context();
+    let created = ctx.log.iter().filter(|(_, seen)| *seen == Seen::Created).count();
+    let seen = |what: Seen| ctx.log.iter().any(|&(_, s)| s == what);
+    // Every way happened.
+    assert!(created < rig.accepted.get(), "no spawn was refused");
+    assert!(ctx.hook_saw(TIMER_FULL) && ctx.hook_saw(CLOSED_AT_CREATE) && ctx.hook.contains(&PROTOCOL_ERROR));
+    assert!(seen(Seen::Timeout) && seen(Seen::Wakeup) && seen(Seen::EndOfStream));
+    assert!(seen(Seen::Error(ErrorKind::ConnectionReset)));
+    assert!(closes > 0);
+    let accepted = rig.accepted.get();
+    println!("{connected} connections in {waves} waves: {accepted} accepted, {created} created, {closes} loop closes");
 }
