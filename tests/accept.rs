@@ -87,3 +87,30 @@ fn a_full_slab_closes_the_surplus_and_backs_off_without_spinning() {
     let turns = lp.turns() - before;
     assert!(turns <= 12, "{turns} turns in 300 ms: the listener spins");
 }
+
+/// `accept` on a listener that was shut down fails with `EINVAL` on every
+/// call: the server backs off on its timer instead of retrying at once (it
+/// used to loop on the error forever inside one readiness event).
+#[test]
+fn a_listener_whose_accept_keeps_failing_backs_off_instead_of_spinning() {
+    use std::os::fd::AsRawFd;
+
+    let mut lp = Loop::<Server>::new(&LoopConfig::new()).unwrap().instantiate(());
+    let listener = TcpListener::bind(localhost()).unwrap();
+    let fd = listener.as_raw_fd();
+    lp.add_machine_with(|scope| Accept::new(listener, scope)).unwrap();
+    nix::sys::socket::shutdown(fd, nix::sys::socket::Shutdown::Both).unwrap();
+    // The loop runs on its own thread so a spin fails the test instead of
+    // hanging it.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for _ in 0..3 {
+            lp.run_once(Some(Duration::from_millis(200))).unwrap();
+        }
+        let _ = done.send((lp.machine_count(), lp.timeouts_pending()));
+    });
+    let (machines, timeouts) =
+        finished.recv_timeout(Duration::from_secs(20)).expect("the loop spins on accept's error");
+    assert_eq!(machines, 1, "the listener is kept");
+    assert_eq!(timeouts, 1, "and waits on its backoff timer");
+}

@@ -28,11 +28,14 @@ pub trait Listener: Evented {
 /// connection through `C::create`; `Accept::Conn` is such a connection.
 ///
 /// Faults are handled without spinning: when `accept` fails for lack of
-/// resources (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`) or the machine slab is
-/// full, the server waits [`ACCEPT_BACKOFF`] on a timer and tries again — an
-/// edge-triggered listener would otherwise wait forever for an edge a full
-/// backlog never brings, and a level-triggered one would spin. Connections
-/// refused by a full slab are closed.
+/// resources (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), with an error that
+/// would come back on every call (`EINVAL` from a listener that was shut
+/// down), or the machine slab is full, the server waits [`ACCEPT_BACKOFF`]
+/// on a timer and tries again — an edge-triggered listener would otherwise
+/// wait forever for an edge a full backlog never brings, and a
+/// level-triggered one would spin. Errors about the one connection being
+/// accepted (`ECONNABORTED`, `EPROTO`, `EPERM`, `ETIMEDOUT`, `EINTR`) move on
+/// to the next. Connections refused by a full slab are closed.
 #[derive(Debug)]
 pub enum Accept<L, C> {
     /// The listening socket.
@@ -61,18 +64,25 @@ where
             match listener.accept_stream() {
                 Ok(stream) => return Response::spawn(Accept::Server(listener), C::Seed::from(stream)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Response::ok(Accept::Server(listener)),
-                Err(e) if is_resource_exhaustion(&e) => {
-                    return Response::keep(Accept::Server(listener)).deadline(scope.now() + ACCEPT_BACKOFF)
-                }
-                // ECONNABORTED, EPROTO, EINTR...: that connection is gone; go on.
-                Err(_) => continue,
+                // That connection is gone (or the call was interrupted): the
+                // next one may be fine. Each such error consumes a pending
+                // connection, so this ends.
+                Err(e) if is_connection_gone(&e) => continue,
+                // Out of resources, or an error that would come back on every
+                // call (a listener shut down: `EINVAL`): retrying at once
+                // would spin, so wait on a timer.
+                Err(_) => return Response::keep(Accept::Server(listener)).deadline(scope.now() + ACCEPT_BACKOFF),
             }
         }
     }
 }
 
-fn is_resource_exhaustion(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+/// An `accept` error about the one connection it tried to take (aborted
+/// before it was accepted, a protocol error on it, a firewall's refusal) or
+/// an interrupted call: the listener itself is fine.
+fn is_connection_gone(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::Interrupted
+        || matches!(e.raw_os_error(), Some(libc::ECONNABORTED | libc::EPROTO | libc::EPERM | libc::ETIMEDOUT))
 }
 
 impl<L, C> Machine for Accept<L, C>
