@@ -45,6 +45,12 @@ impl LoopConfig {
 
     /// How many machines may live at once (the slab is preallocated; a spawn
     /// beyond it calls `spawn_error`). Default 4,096.
+    ///
+    /// Every machine may hold a deadline, so keep the event loop's
+    /// [`timer_capacity`](crate::EventLoopConfig::timer_capacity) at least
+    /// this large: a deadline the timer cannot take ends its machine with an
+    /// `OutOfMemory` error ("timer capacity exhausted") — a listener backing
+    /// off from `EMFILE` included.
     pub fn machines(&mut self, capacity: usize) -> &mut Self {
         self.machines = capacity;
         self
