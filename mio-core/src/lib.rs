@@ -7,7 +7,9 @@
 //! * [`Poll`] / [`Events`]: the selector alone;
 //! * [`EventLoop`] + [`Handler`]: poll, timers ([`timer`]) and messages
 //!   ([`channel`]) in one loop, mio 0.5's API;
-//! * sockets in [`tcp`], [`udp`] and [`unix`].
+//! * sockets in [`tcp`], [`udp`] and [`unix`];
+//! * machines in [`machine`], buffered protocols in [`stream`], and one
+//!   loop per core in [`serve`].
 //!
 //! Nothing allocates in steady state: every buffer is sized at construction.
 
@@ -23,6 +25,7 @@ mod io_source;
 pub mod machine;
 mod poll;
 mod poll_opt;
+pub mod serve;
 pub mod stream;
 mod sys;
 pub mod tcp;

@@ -185,6 +185,12 @@ impl<M: Machine> LoopInstance<M> {
     pub fn now(&self) -> std::time::Instant {
         self.event_loop.now()
     }
+
+    /// A sender into this loop's channel: [`serve`](crate::serve) sends it a
+    /// wake-up for no machine to make a sleeping loop take a turn.
+    pub(crate) fn wake_sender(&self) -> crate::channel::Sender<super::Wake> {
+        self.machines.core.sender.clone()
+    }
 }
 
 fn add_machine<M: Machine, C, F>(
