@@ -189,8 +189,7 @@ fn one_loop_ending_stops_the_others() {
 
 #[test]
 fn a_shutdown_signal_stops_every_loop() {
-    let (loops, events) =
-        spawn(LoopGroup::new(localhost()).threads(2).shutdown_signals(&[libc::SIGUSR2]), |_| false);
+    let (loops, events) = spawn(LoopGroup::new(localhost()).threads(2).shutdown_signals(&[libc::SIGUSR2]), |_| false);
     let pid = std::process::id().to_string();
     assert!(Command::new("kill").args(["-s", "USR2", &pid]).status().unwrap().success());
     loops.wait().unwrap(); // returns: the one signal reached both loops
@@ -314,8 +313,9 @@ fn loops_bind_the_port_loop_zero_got() {
         .unwrap();
     let addr = loops.local_addr();
     assert!(loops.handles().iter().all(|&h| h == (addr, true)), "{:?}", loops.handles());
-    drop(loops); // stops and joins
-    // Every listener is closed: the port can be bound without SO_REUSEPORT.
+    // Dropping the group stops and joins every loop, and every listener is
+    // closed: the port can be bound without SO_REUSEPORT.
+    drop(loops);
     std::net::TcpListener::bind(addr).unwrap();
 }
 
