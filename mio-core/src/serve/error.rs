@@ -22,7 +22,9 @@ pub enum Stage {
     /// Creating the loop (its [`LoopConfig`](crate::machine::LoopConfig)) or
     /// the caller's setup failed.
     Setup,
-    /// The loop failed while running (an error of its poll).
+    /// The loop failed while running (an error of its poll); with no loop
+    /// index, the supervisor's own poll failed (the loops were then
+    /// stopped).
     Run,
     /// The loop's thread panicked (in the caller's setup or context factory,
     /// or in a machine); the message is the panic's.
