@@ -156,6 +156,7 @@ fn two_loops_share_a_thousand_connections() {
 
 #[test]
 fn a_handle_posts_to_one_loop_or_to_all() {
+    let _watchdog = Watchdog::new("a_handle_posts_to_one_loop_or_to_all", DEADLINE * 2);
     let (loops, events) = spawn(LoopGroup::new(localhost()).threads(3), |_| false);
     loops.handles()[1].wakeup().unwrap();
     assert_eq!(next(&events), (1, Seen::Woken));
@@ -180,6 +181,7 @@ fn a_handle_posts_to_one_loop_or_to_all() {
 
 #[test]
 fn one_loop_ending_stops_the_others() {
+    let _watchdog = Watchdog::new("one_loop_ending_stops_the_others", DEADLINE * 2);
     let (loops, events) = spawn(LoopGroup::new(localhost()).threads(2), |index| index == 1);
     loops.handles()[1].wakeup().unwrap(); // loop 1's mailbox stops loop 1
     loops.wait().unwrap();
@@ -189,6 +191,7 @@ fn one_loop_ending_stops_the_others() {
 
 #[test]
 fn a_shutdown_signal_stops_every_loop() {
+    let _watchdog = Watchdog::new("a_shutdown_signal_stops_every_loop", DEADLINE * 2);
     let (loops, events) = spawn(LoopGroup::new(localhost()).threads(2).shutdown_signals(&[libc::SIGUSR2]), |_| false);
     let pid = std::process::id().to_string();
     assert!(Command::new("kill").args(["-s", "USR2", &pid]).status().unwrap().success());
@@ -202,6 +205,7 @@ fn failures(err: &GroupError) -> Vec<(Option<usize>, Stage, io::ErrorKind)> {
 
 #[test]
 fn a_loop_that_cannot_bind_is_reported_and_the_others_stop() {
+    let _watchdog = Watchdog::new("a_loop_that_cannot_bind_is_reported_and_the_others_stop", DEADLINE * 2);
     let (events_tx, events) = mpsc::channel();
     let events_tx = Mutex::new(events_tx);
     // Loop 0 is set up before the others bind: its setup gives its port to
@@ -237,6 +241,7 @@ fn a_loop_that_cannot_bind_is_reported_and_the_others_stop() {
 
 #[test]
 fn setup_errors_and_panics_are_reported_per_loop() {
+    let _watchdog = Watchdog::new("setup_errors_and_panics_are_reported_per_loop", DEADLINE * 2);
     let err = LoopGroup::new(localhost())
         .threads(3)
         .spawn(
@@ -287,6 +292,7 @@ fn expand(list: &str) -> Vec<usize> {
 
 #[test]
 fn spread_pinning_puts_loop_i_on_the_ith_allowed_cpu() {
+    let _watchdog = Watchdog::new("spread_pinning_puts_loop_i_on_the_ith_allowed_cpu", DEADLINE * 2);
     let allowed = expand(&my_cpus());
     let threads = allowed.len() + 1; // one more than CPUs: wraps to the first
     let loops = LoopGroup::new(localhost())
@@ -302,6 +308,7 @@ fn spread_pinning_puts_loop_i_on_the_ith_allowed_cpu() {
 
 #[test]
 fn loops_bind_the_port_loop_zero_got() {
+    let _watchdog = Watchdog::new("loops_bind_the_port_loop_zero_got", DEADLINE * 2);
     let loops = LoopGroup::new(localhost())
         .threads(3)
         .spawn(
