@@ -6,7 +6,9 @@ use std::{fmt, io};
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Stage {
-    /// The group's settings are invalid (no threads, an empty CPU list).
+    /// The group's settings are invalid (no threads, an empty CPU list), or
+    /// the CPUs the process may use could not be read for
+    /// [`Pinning::Spread`](super::Pinning::Spread).
     Config,
     /// Installing the shutdown signal handlers failed (another
     /// [`Signals`](crate::unix::Signals) is alive, say).
