@@ -3,7 +3,7 @@
 //! listener and a signal watcher are composed with `#[machine]`.
 //!
 //! ```text
-//! cargo run --release --example http_hello [ADDR [DEADLINE_MS]]   # 127.0.0.1:8080, 10000
+//! cargo run --release --example http_hello [ADDR [DEADLINE_MS]] [--threads N] [--pin]   # 127.0.0.1:8080, 10000, 1
 //! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/again        # one connection, reused
 //! curl -v --data-binary @Cargo.toml http://127.0.0.1:8080/          # a body, read and dropped
 //! printf 'BAD\r\n\r\n' | nc 127.0.0.1 8080                          # 400, then close
@@ -25,6 +25,9 @@
 //! - 431 (then close): a request head longer than [`MAX_HEAD`].
 //! - Deadline: a client has DEADLINE_MS to send each request head (idle
 //!   keep-alive time included) and between body chunks, else it is closed.
+//! - `--threads N`: N loops on N threads (`mio::serve::LoopGroup`), each
+//!   with its own `SO_REUSEPORT` listener on ADDR and its own context; one
+//!   SIGINT/SIGTERM stops them all. `--pin` pins loop i to the i-th CPU.
 //!
 //! Every close after a response is a lingering close (as nginx does): write
 //! side shut, input drained until the client's EOF or the deadline, so a
@@ -36,8 +39,13 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mio::machine::{Accept, Loop, LoopConfig, Scope, SignalShutdown};
+use mio::serve::{LoopGroup, Pinning};
 use mio::stream::{Event, GoesTo, Limit, Next, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
+
+#[path = "shared/args.rs"]
+mod args;
+use args::Args;
 
 /// The longest request head accepted (431 beyond).
 const MAX_HEAD: usize = 8 * 1024;
@@ -335,17 +343,34 @@ enum Listener {
 
 fn main() -> io::Result<()> {
     let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
-    let mut args = std::env::args().skip(1).peekable();
-    if args.peek().is_some_and(|a| a == "--dot") {
+    if std::env::args().nth(1).as_deref() == Some("--dot") {
         // The state graph, for scripts/render-graphs.sh (docs/http_hello.svg).
         println!("{}", Http::GRAPH_DOT);
         return Ok(());
     }
-    let addr: SocketAddr =
-        args.next().as_deref().unwrap_or("127.0.0.1:8080").parse().map_err(|e| invalid(format!("{e}")))?;
-    let deadline_ms: u64 = args.next().as_deref().unwrap_or("10000").parse().map_err(|e| invalid(format!("{e}")))?;
+    let args = Args::parse()?;
+    let addr: SocketAddr = args.positional_or(0, "127.0.0.1:8080").parse().map_err(|e| invalid(format!("{e}")))?;
+    let deadline_ms: u64 = args.positional_or(1, "10000").parse().map_err(|e| invalid(format!("{e}")))?;
+    let deadline = Duration::from_millis(deadline_ms);
     let mut config = LoopConfig::new();
     config.machines(20_000).buffers(16 * 1024, 1024);
+    if args.threads > 1 || args.pin {
+        // One loop per thread, each with its own listener and context.
+        let loops = LoopGroup::new(addr)
+            .threads(args.threads)
+            .pinning(if args.pin { Pinning::Spread } else { Pinning::None })
+            .config(config)
+            .shutdown_signals(&[libc::SIGINT, libc::SIGTERM])
+            .spawn(
+                move |_index| Server::new(deadline),
+                |lp: &mut Loop<Listener>, listener, _index| {
+                    lp.add_machine_with(|scope| Accept::new(listener, scope).map(Listener::Http))?;
+                    Ok(())
+                },
+            )?;
+        println!("listening on {}", loops.local_addr());
+        return Ok(loops.wait()?);
+    }
     let mut lp = Loop::<Listener>::new(&config)?;
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
@@ -353,5 +378,5 @@ fn main() -> io::Result<()> {
     lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Listener::Shutdown))
         .map_err(io::Error::other)?;
     println!("listening on {local}"); // Set up: the signal watcher too.
-    lp.run(Server::new(Duration::from_millis(deadline_ms)))
+    lp.run(Server::new(deadline))
 }

@@ -16,7 +16,9 @@
 //!   and wake-ups; [`Accept`](machine::Accept) for listeners;
 //! * [`stream`]: [`Stream<P>`](stream::Stream), a machine that drives a
 //!   [`Protocol`](stream::Protocol) over a stream socket through pool
-//!   buffers, calling it only when its expectation is met.
+//!   buffers, calling it only when its expectation is met;
+//! * [`serve`]: one loop per core, each with its own `SO_REUSEPORT`
+//!   listener.
 //!
 //! Nothing allocates in steady state: every buffer is sized at construction.
 //!
@@ -133,6 +135,7 @@ mod io_source;
 pub mod machine;
 mod poll;
 mod poll_opt;
+pub mod serve;
 pub mod stream;
 mod sys;
 pub mod tcp;

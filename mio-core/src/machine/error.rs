@@ -120,3 +120,16 @@ impl fmt::Display for WakeupError {
 }
 
 impl std::error::Error for WakeupError {}
+
+impl From<MachineError> for io::Error {
+    /// An `io::Error` of the same kind: the OS error itself if there was
+    /// one, else one carrying the description (which allocates: for setup
+    /// code, such as `?` on [`Loop::add_machine_with`](super::Loop::add_machine_with)
+    /// in a function returning `io::Result`).
+    fn from(e: MachineError) -> io::Error {
+        match e.os_code {
+            Some(code) => io::Error::from_raw_os_error(code),
+            None => io::Error::new(e.kind, e.what),
+        }
+    }
+}

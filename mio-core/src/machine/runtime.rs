@@ -227,6 +227,12 @@ impl<M: Machine> LoopInstance<M> {
     pub fn close(&mut self) {
         self.machines.parts.end_all(&mut self.event_loop);
     }
+
+    /// A sender into this loop's channel: [`serve`](crate::serve) sends it a
+    /// wake-up for no machine to make a sleeping loop take a turn.
+    pub(crate) fn wake_sender(&self) -> crate::channel::Sender<super::Wake> {
+        self.machines.parts.core.sender.clone()
+    }
 }
 
 fn add_machine<M: Machine, C, F>(

@@ -15,7 +15,8 @@
 //! * `Waker`: wakes a blocked `select` from another thread: `new`, `wake`,
 //!   `drain`, `as_raw_fd` (an eventfd, or a pipe with `--cfg
 //!   mio_force_waker_pipe` and where there is no eventfd).
-//! * socket helpers in `net` and `unix_socket`.
+//! * socket helpers in `net` and `unix_socket`; thread CPU affinity in
+//!   `affinity`.
 //!
 //! The backend is chosen here, once, by `cfg`; no other file names an OS.
 //! `--cfg mio_force_poll` forces the portable poll(2) selector and
@@ -40,6 +41,7 @@ mod waker;
 #[path = "waker_pipe.rs"]
 mod waker;
 
+pub(crate) mod affinity;
 mod fd_traits;
 mod memory;
 pub(crate) mod net;

@@ -108,16 +108,19 @@ fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
     syscall!(bind(fd.as_raw_fd(), raw.as_ptr(), len)).map(drop)
 }
 
-/// A TCP listener bound to `addr` (with `SO_REUSEADDR`), listening with a
-/// backlog of 1024.
+/// A TCP listener bound to `addr` (with `SO_REUSEADDR`, and `SO_REUSEPORT`
+/// if `reuse_port`), listening with a backlog of 1024.
 ///
 /// # Errors
 ///
 /// The OS error of `socket`, `setsockopt`, `bind` (e.g. `AddrInUse`,
 /// `AddrNotAvailable`) or `listen`.
-pub(crate) fn tcp_listen(addr: &SocketAddr) -> io::Result<OwnedFd> {
+pub(crate) fn tcp_listen(addr: &SocketAddr, reuse_port: bool) -> io::Result<OwnedFd> {
     let fd = new_socket(addr, libc::SOCK_STREAM)?;
     set_int_opt(fd_of(&fd), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    if reuse_port {
+        set_int_opt(fd_of(&fd), libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
+    }
     bind(&fd, addr)?;
     // SAFETY: plain integer arguments.
     syscall!(listen(fd.as_raw_fd(), LISTEN_BACKLOG))?;
@@ -197,6 +200,11 @@ pub(crate) fn set_keepalive(fd: BorrowedFd<'_>, idle: Option<Duration>) -> io::R
             set_int_opt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)
         }
     }
+}
+
+/// Whether `SO_REUSEPORT` is set.
+pub(crate) fn reuse_port(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    Ok(get_int_opt(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT)? != 0)
 }
 
 /// The keepalive idle time, or `None` when keepalive is off.

@@ -47,7 +47,47 @@ impl TcpListener {
     /// `addr` is not local, `PermissionDenied` for a privileged port; otherwise
     /// the OS error of `socket`/`bind`/`listen` (e.g. `EMFILE`).
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        Ok(TcpListener::from_std_unchecked(net::TcpListener::from(sys::net::tcp_listen(&addr)?)))
+        Ok(TcpListener::from_std_unchecked(net::TcpListener::from(sys::net::tcp_listen(&addr, false)?)))
+    }
+
+    /// Binds to `addr` with `SO_REUSEPORT` (and `SO_REUSEADDR`) set, and
+    /// listens (backlog 1024): several such listeners, one per thread, can
+    /// share one address.
+    ///
+    /// On Linux the kernel spreads incoming connections over every listener
+    /// bound to the address with `SO_REUSEPORT` by the same effective user,
+    /// by a hash of each connection's addresses and ports. That is how to run
+    /// one loop per core with nothing shared: each loop accepts from its own
+    /// listener. The spread is a hash, not a balance: loops get unequal
+    /// shares (the more connections, the closer to even), and all
+    /// connections from one source address and port go to one listener.
+    /// [`LoopGroup`](crate::serve::LoopGroup) does this for you. Other
+    /// systems differ: the BSDs and macOS accept the option but give new
+    /// connections to one of the sockets only.
+    ///
+    /// Port 0 picks a free port for this listener alone; bind the others to
+    /// the port it got ([`local_addr`](TcpListener::local_addr)).
+    ///
+    /// # Errors
+    ///
+    /// As [`bind`](TcpListener::bind); `AddrInUse` also when a socket
+    /// without `SO_REUSEPORT`, or one of another user, holds `addr`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mio_core::tcp::TcpListener;
+    ///
+    /// let first = TcpListener::bind_reuseport("127.0.0.1:0".parse().unwrap())?;
+    /// let addr = first.local_addr()?; // the port the system picked
+    /// let second = TcpListener::bind_reuseport(addr)?; // shares it
+    /// assert_eq!(second.local_addr()?, addr);
+    /// assert!(first.reuse_port()? && second.reuse_port()?);
+    /// assert!(TcpListener::bind(addr).is_err()); // not without the option
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn bind_reuseport(addr: SocketAddr) -> io::Result<TcpListener> {
+        Ok(TcpListener::from_std_unchecked(net::TcpListener::from(sys::net::tcp_listen(&addr, true)?)))
     }
 
     /// Wraps a std listener, switching it to non-blocking mode.
@@ -118,6 +158,16 @@ impl TcpListener {
     /// The OS error of `getsockopt` (in practice none).
     pub fn ttl(&self) -> io::Result<u32> {
         self.inner.get_ref().ttl()
+    }
+
+    /// Whether `SO_REUSEPORT` is set (see
+    /// [`bind_reuseport`](TcpListener::bind_reuseport)).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt` (in practice none).
+    pub fn reuse_port(&self) -> io::Result<bool> {
+        sys::net::reuse_port(self.inner.get_ref().as_fd())
     }
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.
