@@ -153,6 +153,29 @@ fn loom_no_sleep_with_a_message_ready() {
     });
 }
 
+/// A busy loop costs senders no system call: while a message is ready, the
+/// loop polls without announcing a sleep, so a send racing that turn finds
+/// it awake and writes no waker.
+#[test]
+fn loom_sends_to_a_loop_with_messages_ready_write_no_waker() {
+    loom::model(|| {
+        let (tx, mut rx) = channel::<u32>(2).expect("channel");
+        tx.send(1).expect("room");
+        let sender = spawn_send(&tx, 2);
+        let mut turns = Turns::default();
+        let wait = poll_once(&rx, None, &mut turns);
+        assert_eq!(wait, Some(Duration::ZERO), "a message was ready");
+        assert_eq!(rx.wakeups(), 0, "a send during a turn with a message ready wrote the waker");
+        turns.got.extend(rx.try_recv());
+        while turns.got.len() < 2 {
+            poll_once(&rx, None, &mut turns);
+            turns.got.extend(rx.try_recv());
+        }
+        sender.join().unwrap();
+        check(&turns, &rx, vec![1, 2]);
+    });
+}
+
 /// A sender stalled between claiming its slot and writing its message (it
 /// yields there, so loom runs the loop through it), with a second message
 /// queued behind it: the loop never blocks on it without limit (that
