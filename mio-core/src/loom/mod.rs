@@ -6,9 +6,9 @@
 //! same code runs in the loom models. Under `--cfg loom` in the crate's unit
 //! tests, these are loom's instrumented types, with which loom explores the
 //! interleavings and memory orderings of a model (within its preemption
-//! bound); in every other build (loom is a dev-dependency, so a non-test
-//! build with that flag gets these too) they are std's and cost nothing.
-//! Shaped after tokio's `src/loom/`.
+//! bound). In every other build, non-test builds with `--cfg loom` included
+//! (loom is only a dev-dependency), they are std's and cost nothing. Shaped
+//! after tokio's `src/loom/`.
 //!
 //! The two builds differ only where loom needs it:
 //!
@@ -19,10 +19,11 @@
 //!   read-modify-writes as `AcqRel` (its documented limitation), so a
 //!   handshake made only of `SeqCst` accesses, sound under the C++20 model
 //!   that Rust uses, fails a model unless a fence restores their total order.
-//!   The handshake calls it right after each side's `SeqCst` write.
+//!   Each side of the handshake calls it between its `SeqCst` write and its
+//!   read of the other side's variable.
 //! * `Backoff` waits one yield at a time in models, and gives up after two
-//!   rounds, so that models stay small; each of its limits only trades time
-//!   for system calls, never correctness.
+//!   rounds, so that models stay small; its limits trade waiting against
+//!   polling or cache traffic, never correctness.
 //! * `Waker` is the OS waker normally; in models its readable state is loom
 //!   data that a model's `poll` can block on, so a lost wake-up leaves the
 //!   model deadlocked, which loom reports.
