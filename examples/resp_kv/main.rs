@@ -138,11 +138,10 @@ fn options() -> io::Result<(SocketAddr, usize)> {
 /// of 1000) and `kb`/`mb`/`gb` (powers of 1024), any case.
 fn memory(s: &str) -> Option<usize> {
     let s = s.to_ascii_lowercase();
-    let units = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1_000)];
-    let (digits, unit) = units
-        .iter()
-        .find_map(|&(suffix, unit)| Some((s.strip_suffix(suffix)?, unit)))
-        .unwrap_or((s.as_str(), 1));
+    let units =
+        [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1_000)];
+    let (digits, unit) =
+        units.iter().find_map(|&(suffix, unit)| Some((s.strip_suffix(suffix)?, unit))).unwrap_or((s.as_str(), 1));
     digits.parse::<usize>().ok()?.checked_mul(unit)
 }
 

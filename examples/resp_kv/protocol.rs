@@ -179,7 +179,9 @@ fn serve_buffered(
                         resume = 0;
                     }
                     Exec::Blocked => return Step::Wait(Intent::of(Resp::Serving { resume }).expect_flush()),
-                    Exec::Partial(next) => return Step::Wait(Intent::of(Resp::Serving { resume: next }).expect_flush()),
+                    Exec::Partial(next) => {
+                        return Step::Wait(Intent::of(Resp::Serving { resume: next }).expect_flush())
+                    }
                     Exec::QueueFull(value, resume) => {
                         let then = match resume {
                             Some(next) => Resp::Serving { resume: next },
