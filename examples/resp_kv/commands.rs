@@ -13,8 +13,9 @@ use std::fmt;
 
 use mio::stream::{Bytes, Output, QueueFull};
 
+use crate::args::Args;
 use crate::db::{Db, Ttl};
-use crate::frame::{bulk, bulk_room, error, integer, number, Arg};
+use crate::frame::{bulk, bulk_room, error, integer, number};
 
 /// The room any reply but a bulk value needs (the longest is the unknown
 /// command error, which quotes up to 128 + 128 bytes of the request).
@@ -22,7 +23,7 @@ pub const SMALL_REPLY: usize = 1024;
 
 /// The largest value a reply copies into the output; larger ones are queued.
 /// Also the size above which a stored value gets its shared header at once
-/// (see [`stored`]).
+/// (see [`stored`](crate::args::stored)).
 pub const COPY_MAX: usize = 4096;
 
 /// The room a queued value's `$len\r\n` line and its `\r\n` take.
@@ -95,58 +96,6 @@ pub enum Exec {
     QueueFull(Bytes, Option<usize>),
     /// Replied; close the connection once the output is flushed.
     Quit,
-}
-
-/// A request's arguments (the command name first), wherever they are.
-pub trait Args {
-    /// How many (at least one).
-    fn len(&self) -> usize;
-
-    /// Argument `i`.
-    fn arg(&self, i: usize) -> &[u8];
-
-    /// Argument `i` as a value to store or send: copied out of the input
-    /// buffer, or moved out of a request read into memory.
-    fn value(&mut self, i: usize) -> Bytes;
-
-    /// Whether argument `i` is `word`, ignoring ASCII case.
-    fn is(&self, i: usize, word: &str) -> bool {
-        self.arg(i).eq_ignore_ascii_case(word.as_bytes())
-    }
-}
-
-/// A request parsed in place: the input bytes and its argument ranges.
-#[derive(Debug)]
-pub struct InBuffer<'a> {
-    pub data: &'a [u8],
-    pub args: &'a [Arg],
-}
-
-impl Args for InBuffer<'_> {
-    fn len(&self) -> usize {
-        self.args.len()
-    }
-
-    fn arg(&self, i: usize) -> &[u8] {
-        let (start, end) = self.args[i];
-        &self.data[start..end]
-    }
-
-    fn value(&mut self, i: usize) -> Bytes {
-        stored(self.arg(i).to_vec())
-    }
-}
-
-/// `value` as the database keeps it. A value larger than [`COPY_MAX`] is
-/// sent by sharing it (a clone per reply), so its shared header is made
-/// now: `Bytes::from` a `Vec` leaves that to the first clone, which would
-/// allocate in a reply.
-pub fn stored(value: Vec<u8>) -> Bytes {
-    let value = Bytes::from(value);
-    if value.len() > COPY_MAX {
-        drop(value.clone());
-    }
-    value
 }
 
 /// Runs `req` at tick `now`. `resume` is 0, or where a partial MGET goes on.

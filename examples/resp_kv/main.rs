@@ -40,6 +40,7 @@
 //! evicted on time by the timer wheel; past that, new TTLs expire lazily (on
 //! access).
 
+mod args;
 mod commands;
 mod db;
 mod frame;

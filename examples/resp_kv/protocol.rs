@@ -23,7 +23,8 @@ use mio::machine::Scope;
 use mio::stream::{Bytes, Input, Intent, Limit, Output, Protocol, QueueFull, Transport};
 use mio::tcp::TcpStream;
 
-use crate::commands::{execute, Exec, InBuffer, SMALL_REPLY};
+use crate::args::InBuffer;
+use crate::commands::{execute, Exec, SMALL_REPLY};
 use crate::db::Db;
 use crate::frame::{self, error, Arg, Frame, ProtocolError};
 use crate::spill::{Received, Spill};

@@ -11,7 +11,7 @@
 
 use mio::stream::Bytes;
 
-use crate::commands::{stored, Args};
+use crate::args::{stored, Args};
 use crate::frame::{self, ProtocolError};
 
 /// A request being read into memory, then run.
