@@ -1,11 +1,17 @@
 //! An in-memory key-value server speaking the Redis protocol (RESP2).
 //!
 //! ```text
-//! cargo run --release --example resp_kv [ADDR]     # default 127.0.0.1:6380
+//! cargo run --release --example resp_kv [ADDR] [--proto-max-bulk-len BYTES]
 //! redis-cli -p 6380 set greeting hello ex 60
 //! redis-cli -p 6380 ttl greeting
+//! redis-cli -p 6380 -x set big < some.iso
 //! redis-benchmark -p 6380 -t ping,set,get -P 16 -q
 //! ```
+//!
+//! ADDR defaults to 127.0.0.1:6380. `--proto-max-bulk-len` is Redis' option
+//! of that name: the longest value (any bulk argument) accepted, default
+//! 512mb; a number of bytes, or with a unit as Redis reads it (`k`, `kb`,
+//! `m`, `mb`, `g`, `gb`).
 //!
 //! Commands: PING, ECHO, SET (EX, PX, NX, XX, KEEPTTL), GET, DEL, EXISTS,
 //! INCR, DECR, INCRBY, DECRBY, MGET, MSET, EXPIRE, PEXPIRE (NX, XX, GT, LT),
@@ -20,16 +26,26 @@
 //! wheel of expiring keys), and [`SignalShutdown`] (SIGINT/SIGTERM stop the
 //! loop).
 //!
-//! Bounds: a request must fit in one 64 KiB buffer (so must a value); a
-//! larger one is answered with an error and the connection closed. Replies
-//! go through a 64 KiB output buffer: an MGET larger than that is written in
-//! parts as the client reads them. Up to 2^20 keys with a TTL are evicted on
-//! time by the timer wheel; past that, new TTLs expire lazily (on access).
+//! Bounds: values are bounded by memory and `--proto-max-bulk-len`, not by
+//! the 64 KiB buffers. A request that fits in the input buffer is parsed in
+//! place; a larger multibulk request is read into memory argument by
+//! argument, a large value streaming into one allocation of its announced
+//! length, which the database then keeps. A longer bulk than the maximum is
+//! answered `-ERR Protocol error: invalid bulk length` and the connection
+//! closed, as Redis does (an inline request, or a `*`/`$` line, must fit in
+//! the buffer). A value above 4 KiB is sent by queueing the stored value
+//! itself after its `$len` line, not a copy: a value read by a hundred slow
+//! clients is in memory once. An MGET larger than the output buffer is
+//! written in parts as the client reads them. Up to 2^20 keys with a TTL are
+//! evicted on time by the timer wheel; past that, new TTLs expire lazily (on
+//! access).
 
+mod args;
 mod commands;
 mod db;
 mod frame;
 mod protocol;
+mod spill;
 
 use std::convert::Infallible;
 use std::io;
@@ -53,6 +69,8 @@ const BUFFER_SIZE: usize = 64 * 1024;
 const BUFFERS: usize = 2_048;
 /// Keys the expirer evicts per turn before letting connections run.
 const EVICT_BUDGET: usize = 1_000;
+/// The longest bulk argument by default: Redis' `proto-max-bulk-len`.
+const MAX_BULK: usize = 512 * 1024 * 1024;
 
 /// Every machine of the loop (`#[machine]` writes the dispatch and the
 /// `ServerSeed` enum).
@@ -99,11 +117,37 @@ impl Machine for Expirer {
     }
 }
 
+/// The command line: `[ADDR] [--proto-max-bulk-len BYTES]`.
+fn options() -> io::Result<(SocketAddr, usize)> {
+    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let (mut addr, mut max_bulk) = (None, MAX_BULK);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--proto-max-bulk-len" {
+            let value = args.next().ok_or_else(|| invalid(format!("{arg} needs a value")))?;
+            max_bulk = memory(&value).ok_or_else(|| invalid(format!("{arg}: not a size: {value}")))?;
+        } else if addr.is_none() {
+            addr = Some(arg.parse().map_err(|e| invalid(format!("{arg}: {e}")))?);
+        } else {
+            return Err(invalid(format!("unexpected argument {arg}")));
+        }
+    }
+    Ok((addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("default address")), max_bulk))
+}
+
+/// A size as Redis' configuration reads it: bytes, or `k`/`m`/`g` (powers
+/// of 1000) and `kb`/`mb`/`gb` (powers of 1024), any case.
+fn memory(s: &str) -> Option<usize> {
+    let s = s.to_ascii_lowercase();
+    let units =
+        [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1_000)];
+    let (digits, unit) =
+        units.iter().find_map(|&(suffix, unit)| Some((s.strip_suffix(suffix)?, unit))).unwrap_or((s.as_str(), 1));
+    digits.parse::<usize>().ok()?.checked_mul(unit)
+}
+
 fn main() -> io::Result<()> {
-    let arg = std::env::args().nth(1);
-    let arg = arg.as_deref().unwrap_or(DEFAULT_ADDR);
-    let addr: SocketAddr =
-        arg.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{arg}: {e}")))?;
+    let (addr, max_bulk) = options()?;
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
 
@@ -114,7 +158,7 @@ fn main() -> io::Result<()> {
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Net)).map_err(io::Error::other)?;
     lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
         .map_err(io::Error::other)?;
-    let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now())));
+    let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now()), max_bulk));
     lp.add_machine_with(|scope| {
         let notifier = scope.notifier();
         scope.db.set_expirer(notifier);
@@ -126,4 +170,20 @@ fn main() -> io::Result<()> {
     lp.run()?;
     println!("resp_kv: stopped with {} keys", lp.context().db.len());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory;
+
+    #[test]
+    fn sizes_read_as_redis_reads_them() {
+        assert_eq!(memory("1000"), Some(1000));
+        assert_eq!(memory("512mb"), Some(512 << 20));
+        assert_eq!(memory("2K"), Some(2000));
+        assert_eq!(memory("1gb"), Some(1 << 30));
+        for bad in ["", "mb", "-1", "1.5mb", "1 mb", "1tb"] {
+            assert_eq!(memory(bad), None, "{bad:?}");
+        }
+    }
 }
