@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use nix::sys::socket::{AddressFamily, SockFlag, SockType};
+use nix::sys::socket::{AddressFamily, Backlog, SockFlag, SockType};
 
 use crate::sys::{syscall, LISTEN_BACKLOG};
 
@@ -121,8 +121,7 @@ pub(crate) fn tcp_listen(addr: &SocketAddr, reuse_port: bool) -> io::Result<Owne
         set_int_opt(fd_of(&fd), libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
     }
     bind(&fd, addr)?;
-    // SAFETY: plain integer arguments.
-    syscall!(unsafe { libc::listen(fd.as_raw_fd(), LISTEN_BACKLOG) })?;
+    nix::sys::socket::listen(&fd, Backlog::new(LISTEN_BACKLOG)?)?;
     Ok(fd)
 }
 

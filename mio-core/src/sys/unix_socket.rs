@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
-use nix::sys::socket::{AddressFamily, SockFlag, SockType};
+use nix::sys::socket::{AddressFamily, Backlog, SockFlag, SockType};
 
 use crate::sys::{syscall, LISTEN_BACKLOG};
 
@@ -103,8 +103,7 @@ pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
 /// Marks a bound stream socket as accepting connections, with a backlog of
 /// 1024 (as mio 1.x; the kernel caps it at `somaxconn`).
 pub(crate) fn listen(fd: BorrowedFd<'_>) -> io::Result<()> {
-    // SAFETY: listen only reads its integer arguments.
-    syscall!(unsafe { libc::listen(fd.as_raw_fd(), LISTEN_BACKLOG) }).map(drop)
+    Ok(nix::sys::socket::listen(&fd, Backlog::new(LISTEN_BACKLOG)?)?)
 }
 
 /// Connects `fd` to `addr`. `EINPROGRESS` counts as success (the connection
