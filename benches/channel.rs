@@ -245,61 +245,44 @@ fn run_xbeam(producers: u64, n: u64, bound: Option<usize>, swap_every_send: bool
     Run { secs, wakeups: writes.load(Ordering::Relaxed), full_retries }
 }
 
-/// The baseline's eventfd + epoll, straight on libc.
+/// The baseline's eventfd + epoll, through nix's thin wrappers (one syscall
+/// each, no allocation).
 mod sys {
+    use nix::errno::Errno;
+    use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+    use nix::sys::eventfd::{EfdFlags, EventFd};
+
     /// An eventfd registered (level-triggered) with its own epoll instance.
     pub struct EventfdWaker {
-        efd: i32,
-        epfd: i32,
+        efd: EventFd,
+        epoll: Epoll,
     }
 
     impl EventfdWaker {
         pub fn new() -> EventfdWaker {
-            // SAFETY: plain system calls with constant arguments; results checked.
-            let (efd, epfd) = unsafe {
-                (libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK), libc::epoll_create1(libc::EPOLL_CLOEXEC))
-            };
-            assert!(efd >= 0 && epfd >= 0, "eventfd/epoll_create1 failed");
-            let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: 0 };
-            // SAFETY: both fds are open and owned by us; `ev` is a valid epoll_event.
-            let rc = unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, efd, &mut ev) };
-            assert_eq!(rc, 0, "epoll_ctl failed");
-            EventfdWaker { efd, epfd }
+            let efd =
+                EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK).expect("eventfd");
+            let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).expect("epoll_create1");
+            epoll.add(&efd, EpollEvent::new(EpollFlags::EPOLLIN, 0)).expect("epoll_ctl");
+            EventfdWaker { efd, epoll }
         }
 
         /// One `write(2)` of 1 to the eventfd.
         pub fn wake(&self) {
-            let one = 1u64.to_ne_bytes();
-            // SAFETY: `efd` is open; the buffer is 8 valid bytes.
-            let rc = unsafe { libc::write(self.efd, one.as_ptr().cast(), 8) };
-            assert_eq!(rc, 8, "eventfd write failed");
+            assert_eq!(self.efd.write(1), Ok(8), "eventfd write failed");
         }
 
         /// Blocks in `epoll_wait` until the eventfd is readable, then resets it.
         pub fn wait(&self) {
-            let mut ev = libc::epoll_event { events: 0, u64: 0 };
+            let mut ev = [EpollEvent::empty()];
             loop {
-                // SAFETY: `epfd` is open; `ev` has room for the one event asked for.
-                let n = unsafe { libc::epoll_wait(self.epfd, &mut ev, 1, -1) };
-                if n == 1 {
-                    break;
+                match self.epoll.wait(&mut ev, EpollTimeout::NONE) {
+                    Ok(1) => break,
+                    Err(Errno::EINTR) => {}
+                    other => panic!("epoll_wait: {other:?}"),
                 }
-                assert!(n == -1 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted);
             }
-            let mut buf = [0u8; 8];
-            // SAFETY: `efd` is open; the buffer is 8 writable bytes.
-            let rc = unsafe { libc::read(self.efd, buf.as_mut_ptr().cast(), 8) };
-            assert_eq!(rc, 8, "eventfd read failed");
-        }
-    }
-
-    impl Drop for EventfdWaker {
-        fn drop(&mut self) {
-            // SAFETY: we own both fds and close each once.
-            unsafe {
-                libc::close(self.efd);
-                libc::close(self.epfd);
-            }
+            self.efd.read().expect("eventfd read failed");
         }
     }
 }

@@ -35,6 +35,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use mio::timer::TimerWheel;
+use nix::time::ClockId;
 
 const HORIZON: u64 = 3_600_000;
 
@@ -47,11 +48,8 @@ static CPU_TIME: AtomicBool = AtomicBool::new(false);
 /// core on a busy machine (cache pollution by them stays in).
 fn now_ns() -> u64 {
     if CPU_TIME.load(Ordering::Relaxed) {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a valid timespec for clock_gettime to write.
-        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+        let ts = ClockId::CLOCK_THREAD_CPUTIME_ID.now().expect("clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+        ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64
     } else {
         static EPOCH: OnceLock<Instant> = OnceLock::new();
         EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use mio::tcp::{TcpListener, TcpStream};
 use mio::{EventLoop, EventSet, Handler, PollOpt, Token};
+use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use util::{localhost, run_until, Watchdog};
 
 const LISTENER: Token = Token(0);
@@ -93,16 +94,14 @@ impl Handler for Server {
     }
 }
 
-fn nofile_limit() -> libc::rlimit {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: `limit` is a valid, writable rlimit.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
-    limit
+/// The soft and hard `RLIMIT_NOFILE`.
+fn nofile_limit() -> (u64, u64) {
+    getrlimit(Resource::RLIMIT_NOFILE).unwrap()
 }
 
-fn set_nofile_limit(limit: &libc::rlimit) {
-    // SAFETY: `limit` is a valid rlimit; lowering the soft limit is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, limit) }, 0);
+/// Sets the soft and hard `RLIMIT_NOFILE`; lowering the soft limit is always allowed.
+fn set_nofile_limit(soft: u64, hard: u64) {
+    setrlimit(Resource::RLIMIT_NOFILE, soft, hard).unwrap();
 }
 
 /// The highest fd number open in this process.
@@ -133,8 +132,8 @@ fn emfile_on_accept_is_reported_and_the_loop_keeps_serving() {
     run_until(&mut event_loop, &mut server, 1000, |s| s.conns.len() == 1);
 
     // Use up every fd but one, which client B takes.
-    let original = nofile_limit();
-    set_nofile_limit(&libc::rlimit { rlim_cur: highest_fd() + 16, rlim_max: original.rlim_max });
+    let (original_soft, original_hard) = nofile_limit();
+    set_nofile_limit(highest_fd() + 16, original_hard);
     let mut fillers = Vec::new();
     let err = loop {
         match File::open("/dev/null") {
@@ -163,7 +162,7 @@ fn emfile_on_accept_is_reported_and_the_loop_keeps_serving() {
 
     // Free the fds: the timer's retry accepts B, nothing was lost.
     drop(fillers);
-    set_nofile_limit(&original);
+    set_nofile_limit(original_soft, original_hard);
     run_until(&mut event_loop, &mut server, 1000, |s| s.conns.len() == 2);
     server.clients[1].as_ref().unwrap().write_all(b"B too").unwrap();
     run_until(&mut event_loop, &mut server, 1000, |s| s.echoed[1].len() == 5);

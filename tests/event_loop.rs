@@ -4,12 +4,14 @@
 mod util;
 
 use std::io::{Read, Write};
-use std::sync::{mpsc, Arc, Barrier};
+use std::sync::{mpsc, Arc, Barrier, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mio::unix::{pipe, PipeReader, PipeWriter};
+use mio::unix::{pipe, PipeReader, PipeWriter, Signals};
 use mio::{EventLoop, EventSet, Handler, PollOpt, Token};
+use nix::sys::pthread::pthread_kill;
+use nix::sys::signal::{raise, Signal};
 use util::{run_until, Watchdog};
 
 /// Shuts the loop down from the first `ready`; counts callbacks.
@@ -187,20 +189,11 @@ impl Handler for Interrupted {
     }
 }
 
-extern "C" fn ignore_signal(_: libc::c_int) {}
+/// Serialises the tests that hold a `Signals`: only one may exist per process.
+static SIGNALS: Mutex<()> = Mutex::new(());
 
-/// Installs a no-op SIGUSR1 handler without `SA_RESTART`, so a blocked
-/// `epoll_wait` fails with `EINTR`.
-fn install_sigusr1_handler() {
-    // SAFETY: a zeroed `sigaction` is a valid empty action; the handler is an
-    // `extern "C"` function that does nothing, which is async-signal-safe.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = ignore_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = 0;
-        libc::sigemptyset(&mut action.sa_mask);
-        assert_eq!(libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()), 0);
-    }
+fn lock_signals() -> MutexGuard<'static, ()> {
+    SIGNALS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[test]
@@ -208,7 +201,12 @@ fn interrupted_is_called_on_eintr() {
     use std::os::unix::thread::JoinHandleExt;
 
     let _watchdog = Watchdog::new("interrupted test", Duration::from_secs(30));
-    install_sigusr1_handler();
+    let _only_signals = lock_signals();
+    // A SIGUSR1 handler (the one of `Signals`, whose pipe nobody reads), so
+    // a blocked `epoll_wait` or `poll` fails with `EINTR`: those two are
+    // never restarted, `SA_RESTART` or not (signal(7)). Dropped after the
+    // loop thread is joined, so no SIGUSR1 meets the default action.
+    let _sigusr1 = Signals::new(&[libc::SIGUSR1]).unwrap();
     let ready = Arc::new(Barrier::new(2));
     let (done_tx, done_rx) = mpsc::channel();
     let (exit_tx, exit_rx) = mpsc::channel::<()>();
@@ -232,9 +230,9 @@ fn interrupted_is_called_on_eintr() {
     let count = loop {
         // The first signal may land before the loop blocks; send again until
         // the loop reports. Pending signals of one kind coalesce.
-        // SAFETY: the loop thread is alive (it waits on `exit_rx` before
-        // exiting), so its pthread_t is valid.
-        assert_eq!(unsafe { libc::pthread_kill(thread_id, libc::SIGUSR1) }, 0);
+        // The loop thread is alive (it waits on `exit_rx` before exiting),
+        // so its pthread_t is valid.
+        pthread_kill(thread_id, Signal::SIGUSR1).unwrap();
         match done_rx.recv_timeout(Duration::from_millis(10)) {
             Ok(count) => break count,
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -256,15 +254,15 @@ fn is_running_is_false_outside_run() {
 
 #[test]
 fn signals_arrive_as_readable_events_and_handlers_are_removed_on_drop() {
-    use mio::unix::Signals;
+    let _only_signals = lock_signals();
     let poll = mio::Poll::new().unwrap();
     let mut events = mio::Events::with_capacity(8);
     let signals = Signals::new(&[libc::SIGUSR2]).unwrap();
     assert_eq!(Signals::new(&[libc::SIGUSR2]).unwrap_err().kind(), std::io::ErrorKind::AlreadyExists);
     assert_eq!(Signals::new(&[libc::SIGKILL]).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
     poll.register(&signals, mio::Token(3), mio::EventSet::readable(), mio::PollOpt::edge()).unwrap();
-    // SAFETY: raise(3) sends SIGUSR2 to this thread, whose handler is ours.
-    unsafe { libc::raise(libc::SIGUSR2) };
+    // raise(3) sends SIGUSR2 to this thread, whose handler is ours.
+    raise(Signal::SIGUSR2).unwrap();
     poll.poll(&mut events, Some(std::time::Duration::from_secs(5))).unwrap();
     assert_eq!(events.get(0).map(|e| e.token()), Some(mio::Token(3)));
     assert_eq!(signals.receive().unwrap(), Some(libc::SIGUSR2));

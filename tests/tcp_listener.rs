@@ -3,7 +3,7 @@
 mod util;
 
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use mio::tcp::{TcpListener, TcpStream};
 use mio::{EventSet, Events, Poll, PollOpt, Token, TryAccept};
@@ -100,7 +100,7 @@ fn accepted_stream_carries_data() {
 }
 
 #[test]
-fn from_std_try_clone_options_and_raw_fd() {
+fn from_std_try_clone_options_and_owned_fd() {
     let std_listener = std::net::TcpListener::bind(localhost()).unwrap();
     let listener = TcpListener::from_std(std_listener).unwrap();
     assert_eq!(listener.accept().unwrap_err().kind(), io::ErrorKind::WouldBlock, "non-blocking");
@@ -110,9 +110,8 @@ fn from_std_try_clone_options_and_raw_fd() {
 
     let clone = listener.try_clone().unwrap();
     assert_eq!(clone.local_addr().unwrap(), listener.local_addr().unwrap());
-    let fd = clone.into_raw_fd();
-    // SAFETY: `fd` came from `into_raw_fd` just above and is owned by nobody else.
-    let clone = unsafe { TcpListener::from_raw_fd(fd) };
+    let fd = OwnedFd::from(clone);
+    let clone = TcpListener::from(fd);
 
     let poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(16);

@@ -5,7 +5,7 @@ mod util;
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::Duration;
 
 use mio::tcp::{TcpListener, TcpStream};
@@ -339,7 +339,7 @@ fn sockets_are_nonblocking_and_cloexec() {
 }
 
 #[test]
-fn from_std_try_clone_and_raw_fd_round_trip() {
+fn from_std_try_clone_and_owned_fd_round_trip() {
     let poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(16);
     let listener = std::net::TcpListener::bind(localhost()).unwrap();
@@ -351,9 +351,8 @@ fn from_std_try_clone_and_raw_fd_round_trip() {
     let clone = client.try_clone().unwrap();
     assert_ne!(clone.as_raw_fd(), client.as_raw_fd());
 
-    let fd = client.into_raw_fd();
-    // SAFETY: `fd` came from `into_raw_fd` just above and is owned by nobody else.
-    let client = unsafe { TcpStream::from_raw_fd(fd) };
+    let fd = OwnedFd::from(client);
+    let client = TcpStream::from(fd);
     poll.register(&clone, CLIENT, EventSet::readable(), PollOpt::edge()).unwrap();
     std_server.write_all(b"hey").unwrap();
     expect_event(&poll, &mut events, CLIENT, EventSet::readable());

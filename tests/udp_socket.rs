@@ -5,7 +5,7 @@ mod util;
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::Duration;
 
 use mio::udp::UdpSocket;
@@ -129,14 +129,13 @@ fn options_round_trip() {
 }
 
 #[test]
-fn from_std_try_clone_and_raw_fd() {
+fn from_std_try_clone_and_owned_fd() {
     let std_socket = std::net::UdpSocket::bind(localhost()).unwrap();
     let a = UdpSocket::from_std(std_socket).unwrap();
     assert_eq!(a.recv_from(&mut [0; 4]).unwrap_err().kind(), io::ErrorKind::WouldBlock, "non-blocking");
     let clone = a.try_clone().unwrap();
-    let fd = clone.into_raw_fd();
-    // SAFETY: `fd` came from `into_raw_fd` just above and is owned by nobody else.
-    let clone = unsafe { UdpSocket::from_raw_fd(fd) };
+    let fd = OwnedFd::from(clone);
+    let clone = UdpSocket::from(fd);
     assert_eq!(clone.local_addr().unwrap(), a.local_addr().unwrap());
     let b = UdpSocket::bind(localhost()).unwrap();
     let flags = util::fd_flags(b.as_raw_fd());

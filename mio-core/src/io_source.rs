@@ -55,7 +55,7 @@ impl<T: AsRawFd> Evented for IoSource<T> {
     }
 }
 
-/// Implements `Evented`, `AsRawFd`, `AsFd`, `FromRawFd` and `IntoRawFd` for a
+/// Implements `Evented`, the raw-fd traits and the `OwnedFd` conversions for a
 /// socket type `$ty { inner: IoSource<$std> }`, by delegating to `inner`; the
 /// fd traits come from `sys::impl_fd_traits!`, which holds the one `unsafe`
 /// they need.

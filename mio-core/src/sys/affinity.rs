@@ -1,35 +1,14 @@
 //! CPU affinity of the calling thread (`sched_setaffinity(2)` /
 //! `sched_getaffinity(2)` on Linux and Android; `Unsupported` elsewhere).
 //!
-//! The mask is our own array of words, laid out as the kernel's `cpu_set_t`
-//! (bit `i` of word `i / bits-per-word` is CPU `i`), so setting a bit needs no
-//! `unsafe`; only the two calls do.
+//! Through nix: its `CpuSet` is the kernel's `cpu_set_t` on the stack, and
+//! each call is the one syscall, so nothing is added over libc on a path
+//! that runs once per thread.
 
 use std::io;
 
 /// How many CPUs a mask covers: glibc's `CPU_SETSIZE`.
 pub(crate) const MAX_CPUS: usize = 1024;
-
-const WORD_BITS: usize = libc::c_ulong::BITS as usize;
-
-/// A CPU mask with the kernel's layout.
-#[derive(Clone, Copy)]
-#[repr(C)]
-struct CpuMask([libc::c_ulong; MAX_CPUS / WORD_BITS]);
-
-impl CpuMask {
-    fn empty() -> CpuMask {
-        CpuMask([0; MAX_CPUS / WORD_BITS])
-    }
-
-    fn set(&mut self, cpu: usize) {
-        self.0[cpu / WORD_BITS] |= 1 << (cpu % WORD_BITS);
-    }
-
-    fn contains(&self, cpu: usize) -> bool {
-        self.0[cpu / WORD_BITS] & (1 << (cpu % WORD_BITS)) != 0
-    }
-}
 
 /// Pins the calling thread to `cpu` alone.
 ///
@@ -42,9 +21,7 @@ pub(crate) fn pin_current_thread(cpu: usize) -> io::Result<()> {
     if cpu >= MAX_CPUS {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "CPU number above 1023"));
     }
-    let mut mask = CpuMask::empty();
-    mask.set(cpu);
-    set_affinity(&mask)
+    imp::pin(cpu)
 }
 
 /// The CPUs the calling thread may run on, in increasing order.
@@ -54,39 +31,47 @@ pub(crate) fn pin_current_thread(cpu: usize) -> io::Result<()> {
 /// The OS error of `sched_getaffinity` (`InvalidInput` if the kernel's mask
 /// is larger than [`MAX_CPUS`] bits); `Unsupported` where the OS has none.
 pub(crate) fn allowed_cpus() -> io::Result<Vec<usize>> {
-    let mask = get_affinity()?;
-    Ok((0..MAX_CPUS).filter(|&cpu| mask.contains(cpu)).collect())
+    imp::allowed()
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn set_affinity(mask: &CpuMask) -> io::Result<()> {
-    let size = std::mem::size_of::<CpuMask>();
-    let ptr = (mask as *const CpuMask).cast::<libc::cpu_set_t>();
-    // SAFETY: `ptr` points to `size` readable bytes laid out as `cpu_set_t`
-    // (an array of words, as aligned); the kernel only reads them; pid 0 is
-    // the calling thread.
-    super::syscall!(unsafe { libc::sched_setaffinity(0, size, ptr) }).map(drop)
-}
+mod imp {
+    use std::io;
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn get_affinity() -> io::Result<CpuMask> {
-    let mut mask = CpuMask::empty();
-    let size = std::mem::size_of::<CpuMask>();
-    let ptr = (&mut mask as *mut CpuMask).cast::<libc::cpu_set_t>();
-    // SAFETY: `ptr` points to `size` writable bytes laid out as `cpu_set_t`;
-    // the kernel writes at most `size` bytes; pid 0 is the calling thread.
-    super::syscall!(unsafe { libc::sched_getaffinity(0, size, ptr) })?;
-    Ok(mask)
-}
+    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+    use nix::unistd::Pid;
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn set_affinity(_: &CpuMask) -> io::Result<()> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "thread CPU affinity is not supported on this OS"))
+    /// Pid 0: the calling thread.
+    const THIS_THREAD: Pid = Pid::from_raw(0);
+
+    pub(super) fn pin(cpu: usize) -> io::Result<()> {
+        let mut mask = CpuSet::new();
+        mask.set(cpu)?;
+        Ok(sched_setaffinity(THIS_THREAD, &mask)?)
+    }
+
+    pub(super) fn allowed() -> io::Result<Vec<usize>> {
+        let mask = sched_getaffinity(THIS_THREAD)?;
+        let max = CpuSet::count().min(super::MAX_CPUS);
+        Ok((0..max).filter(|&cpu| mask.is_set(cpu).unwrap_or(false)).collect())
+    }
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn get_affinity() -> io::Result<CpuMask> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "thread CPU affinity is not supported on this OS"))
+mod imp {
+    use std::io;
+
+    fn unsupported() -> io::Error {
+        io::Error::new(io::ErrorKind::Unsupported, "thread CPU affinity is not supported on this OS")
+    }
+
+    pub(super) fn pin(_cpu: usize) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    pub(super) fn allowed() -> io::Result<Vec<usize>> {
+        Err(unsupported())
+    }
 }
 
 #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
@@ -94,15 +79,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mask_bits_follow_the_kernel_layout() {
-        let mut mask = CpuMask::empty();
-        mask.set(0);
-        mask.set(WORD_BITS + 1);
-        mask.set(MAX_CPUS - 1);
-        assert_eq!(mask.0[0], 1);
-        assert_eq!(mask.0[1], 2);
-        assert!(mask.contains(MAX_CPUS - 1) && !mask.contains(2));
-        assert_eq!(std::mem::size_of::<CpuMask>(), MAX_CPUS / 8);
+    #[cfg(target_os = "linux")]
+    fn the_mask_covers_max_cpus() {
+        assert_eq!(nix::sched::CpuSet::count(), MAX_CPUS);
     }
 
     #[test]

@@ -21,6 +21,36 @@
 //! The backend is chosen here, once, by `cfg`; no other file names an OS.
 //! `--cfg mio_force_poll` forces the portable poll(2) selector and
 //! `--cfg mio_force_waker_pipe` the pipe waker, so both paths are tested on Linux.
+//!
+//! # libc or nix
+//!
+//! A call goes through nix where nix costs nothing: no allocation, no extra
+//! syscall or check worth naming, and off the hot path (the loop's wait,
+//! wake-ups, accept, IO, per-message fd passing). There nix hands back an
+//! `OwnedFd`, which removes an `unsafe` block. Everywhere else the call is
+//! plain libc through [`syscall!`], each with its `// SAFETY:` comment.
+//!
+//! | call | file | how | why |
+//! |---|---|---|---|
+//! | `epoll_create1` | `epoll/selector` | nix `Epoll::new` | once per selector |
+//! | `epoll_wait` | `epoll/selector` | libc | every turn of the loop; fills our `libc::epoll_event` buffer, no `EpollTimeout` conversion |
+//! | `epoll_ctl` | `epoll/selector` | libc | per registration; nix's `Epoll::add` wants `AsFd`, and `EventedFd` hands a `RawFd` (an `unsafe` `borrow_raw` either way) |
+//! | `poll` | `poll/selector` | libc | every turn; the snapshot is a `libc::pollfd` array of raw fds, nix's `PollFd` borrows each |
+//! | `fstat` | `poll/selector` | nix `fstat` | per registration, one call, the `stat` is returned by value |
+//! | `eventfd` | `waker_eventfd` | nix `EventFd` | once per loop |
+//! | `write`/`read` of the eventfd, the waker pipe, the poll notify pipe | `waker_*`, `poll/selector` | libc | every wake-up and drain: one plain call |
+//! | `pipe2` | `pipe` | nix `pipe2` | once per pipe, waker or `Signals` |
+//! | `socket` (TCP, UDP, Unix), `socketpair` | `net`, `unix_socket` | nix | once per socket, returned as `OwnedFd` |
+//! | `listen` | `net`, `unix_socket` | nix (`Backlog` of 1024) | once per listener |
+//! | `bind`, `connect` | `net`, `unix_socket` | libc | nix converts a std `SocketAddr` into its own `SockaddrIn*` and a path through a C string (heap beyond 1 KiB), and has no leading-NUL abstract names; ours build the `sockaddr` once |
+//! | `accept4` | `net`, `unix_socket` | libc | hot for servers; nix's `accept4` drops the peer address, which would cost a `getpeername` |
+//! | `sendmsg`/`recvmsg` with `SCM_RIGHTS` | `unix_socket` | libc | nix's `sendmsg` allocates its control buffer whenever fds are passed, `recvmsg` wants a `Vec` and returns each `ScmRights` as a `Vec`; ours use a stack buffer, zero allocations |
+//! | `setsockopt`/`getsockopt` | `net` | libc | one generic pair covers every option; nix 0.29 has no `IP_MULTICAST_IF`/`IPV6_MULTICAST_IF` |
+//! | `sigaction`, `sigemptyset` | `signal` | libc | nix's `sigaction` is `unsafe` too, so nothing is gained |
+//! | `write` in the signal handler | `signal` | libc | the fd is a raw one in an atomic; nix's `write` wants `AsFd` |
+//! | errno save/restore in the handler | `signal` | nix `Errno::last_raw`/`set_raw` | a load and a store, async-signal-safe, each OS's errno slot |
+//! | `sched_setaffinity`/`sched_getaffinity` | `affinity` | nix with `CpuSet` | once per thread; `CpuSet` is the kernel's `cpu_set_t` on the stack |
+//! | `madvise` | `memory` | libc | nix's `madvise` is `unsafe` too, so nothing is gained |
 
 mod syscall;
 pub(crate) use syscall::syscall;

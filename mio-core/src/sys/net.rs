@@ -12,6 +12,8 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
+use nix::sys::socket::{AddressFamily, Backlog, SockFlag, SockType};
+
 use crate::sys::{syscall, LISTEN_BACKLOG};
 
 /// A `sockaddr_in` or `sockaddr_in6`, with room for either, as the kernel
@@ -91,15 +93,12 @@ fn to_std(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> io::Result<
 /// # Errors
 ///
 /// The OS error of `socket` (e.g. `EMFILE`, `EAFNOSUPPORT`).
-fn new_socket(addr: &SocketAddr, ty: libc::c_int) -> io::Result<OwnedFd> {
+fn new_socket(addr: &SocketAddr, ty: SockType) -> io::Result<OwnedFd> {
     let domain = match addr {
-        SocketAddr::V4(_) => libc::AF_INET,
-        SocketAddr::V6(_) => libc::AF_INET6,
+        SocketAddr::V4(_) => AddressFamily::Inet,
+        SocketAddr::V6(_) => AddressFamily::Inet6,
     };
-    // SAFETY: plain integer arguments.
-    let fd = syscall!(unsafe { libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
-    // SAFETY: socket just returned this fd and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    Ok(nix::sys::socket::socket(domain, ty, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)?)
 }
 
 fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
@@ -116,14 +115,13 @@ fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
 /// The OS error of `socket`, `setsockopt`, `bind` (e.g. `AddrInUse`,
 /// `AddrNotAvailable`) or `listen`.
 pub(crate) fn tcp_listen(addr: &SocketAddr, reuse_port: bool) -> io::Result<OwnedFd> {
-    let fd = new_socket(addr, libc::SOCK_STREAM)?;
+    let fd = new_socket(addr, SockType::Stream)?;
     set_int_opt(fd_of(&fd), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
     if reuse_port {
         set_int_opt(fd_of(&fd), libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
     }
     bind(&fd, addr)?;
-    // SAFETY: plain integer arguments.
-    syscall!(unsafe { libc::listen(fd.as_raw_fd(), LISTEN_BACKLOG) })?;
+    nix::sys::socket::listen(&fd, Backlog::new(LISTEN_BACKLOG)?)?;
     Ok(fd)
 }
 
@@ -136,7 +134,7 @@ pub(crate) fn tcp_listen(addr: &SocketAddr, reuse_port: bool) -> io::Result<Owne
 /// `ENETUNREACH`); a refused connection is usually reported later, through
 /// `SO_ERROR`.
 pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let fd = new_socket(addr, libc::SOCK_STREAM)?;
+    let fd = new_socket(addr, SockType::Stream)?;
     let (raw, len) = SockAddr::from_std(addr);
     // SAFETY: `raw` is a valid sockaddr of `len` bytes that outlives the call.
     match syscall!(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) }) {
@@ -152,7 +150,7 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
 ///
 /// The OS error of `socket` or `bind`.
 pub(crate) fn udp_bind(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let fd = new_socket(addr, libc::SOCK_DGRAM)?;
+    let fd = new_socket(addr, SockType::Datagram)?;
     bind(&fd, addr)?;
     Ok(fd)
 }

@@ -5,6 +5,8 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use nix::errno::Errno;
+
 use crate::sys::{pipe::new_pipe, syscall};
 
 /// The write end the handler writes to; -1 when no `Signals` exists.
@@ -16,26 +18,17 @@ extern "C" fn on_signal(signo: libc::c_int) {
     if fd < 0 {
         return;
     }
-    let saved = io::Error::last_os_error().raw_os_error();
+    let saved = Errno::last_raw();
     let byte = signo as u8;
     // A full pipe drops the byte: the reader wakes up for the earlier ones.
     // SAFETY: writes one byte from a live local to the pipe in WRITE_FD
     // (write(2) is async-signal-safe); `SignalPipe` resets WRITE_FD before
     // it closes that pipe.
     let _ = syscall!(unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) });
-    if let Some(errno) = saved {
-        set_errno(errno);
-    }
+    // nix knows each OS's errno slot; both calls are a plain load and store,
+    // async-signal-safe.
+    Errno::set_raw(saved);
 }
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn set_errno(value: i32) {
-    // SAFETY: __errno_location returns this thread's errno slot, valid for writes.
-    unsafe { *libc::__errno_location() = value };
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn set_errno(_value: i32) {}
 
 /// Handlers installed for some signals, writing to a pipe; removed on drop.
 #[derive(Debug)]

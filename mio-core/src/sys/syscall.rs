@@ -3,7 +3,8 @@
 /// Runs a libc call and turns its `-1` return into `io::Error::last_os_error()`.
 ///
 /// Every libc call in this crate goes through this macro, so `errno` handling
-/// is written once. The caller writes the `unsafe { libc::f(..) }` block
+/// is written once (calls through nix return an `Errno`, which `?` turns into
+/// the same `io::Error`). The caller writes the `unsafe { libc::f(..) }` block
 /// itself, with a `// SAFETY:` comment above the line, saying why the call is
 /// sound (what each pointer points to, for how long, and how many bytes the
 /// kernel may read or write through it):

@@ -9,6 +9,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
+use nix::sys::socket::{AddressFamily, Backlog, SockFlag, SockType};
+
 use crate::sys::{syscall, LISTEN_BACKLOG};
 
 /// The most fds one message can carry (the kernel's `SCM_MAX_FD`).
@@ -27,31 +29,29 @@ pub(crate) enum SocketType {
 }
 
 impl SocketType {
-    fn raw(self) -> libc::c_int {
+    fn nix(self) -> SockType {
         match self {
-            SocketType::Stream => libc::SOCK_STREAM,
-            SocketType::Datagram => libc::SOCK_DGRAM,
+            SocketType::Stream => SockType::Stream,
+            SocketType::Datagram => SockType::Datagram,
         }
     }
 }
 
-/// Creates an `AF_UNIX` socket, `SOCK_NONBLOCK | SOCK_CLOEXEC`.
+/// Creates an `AF_UNIX` socket, `SOCK_NONBLOCK | SOCK_CLOEXEC` (nix: one
+/// `socket(2)`, returned owned).
 pub(crate) fn socket(ty: SocketType) -> io::Result<OwnedFd> {
-    // SAFETY: plain integer arguments.
-    let fd = syscall!(unsafe { libc::socket(libc::AF_UNIX, ty.raw() | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
-    // SAFETY: socket succeeded, so `fd` is open and owned by nobody else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    Ok(nix::sys::socket::socket(AddressFamily::Unix, ty.nix(), SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)?)
 }
 
-/// Creates a connected pair of `AF_UNIX` sockets, `SOCK_NONBLOCK | SOCK_CLOEXEC`.
+/// Creates a connected pair of `AF_UNIX` sockets, `SOCK_NONBLOCK | SOCK_CLOEXEC`
+/// (nix: one `socketpair(2)`, returned owned).
 pub(crate) fn pair(ty: SocketType) -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [-1 as libc::c_int; 2];
-    // SAFETY: `fds` has room for the two fds socketpair writes.
-    syscall!(unsafe {
-        libc::socketpair(libc::AF_UNIX, ty.raw() | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr())
-    })?;
-    // SAFETY: socketpair succeeded, so both fds are open and owned by nobody else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    Ok(nix::sys::socket::socketpair(
+        AddressFamily::Unix,
+        ty.nix(),
+        None,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+    )?)
 }
 
 /// A `sockaddr_un` built from a path, with its length.
@@ -103,8 +103,7 @@ pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
 /// Marks a bound stream socket as accepting connections, with a backlog of
 /// 1024 (as mio 1.x; the kernel caps it at `somaxconn`).
 pub(crate) fn listen(fd: BorrowedFd<'_>) -> io::Result<()> {
-    // SAFETY: listen only reads its integer arguments.
-    syscall!(unsafe { libc::listen(fd.as_raw_fd(), LISTEN_BACKLOG) }).map(drop)
+    Ok(nix::sys::socket::listen(&fd, Backlog::new(LISTEN_BACKLOG)?)?)
 }
 
 /// Connects `fd` to `addr`. `EINPROGRESS` counts as success (the connection

@@ -1,7 +1,9 @@
 //! Waker on Linux: an eventfd, written to wake, read to reset.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+
+use nix::sys::eventfd::{EfdFlags, EventFd};
 
 use crate::sys::syscall;
 
@@ -15,10 +17,10 @@ pub(crate) struct Waker {
 
 impl Waker {
     pub(crate) fn new() -> io::Result<Waker> {
-        // SAFETY: plain integer arguments.
-        let fd = syscall!(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
-        // SAFETY: eventfd just returned this fd and nothing else owns it.
-        Ok(Waker { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        // nix for the setup call only: `wake` and `drain` are the loop's hot
+        // path and stay one plain `write`/`read` each.
+        let fd = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?;
+        Ok(Waker { fd: OwnedFd::from(fd) })
     }
 
     /// Makes the waker readable. One `write(2)`.

@@ -24,8 +24,7 @@ use crate::{EventSet, Evented, Poll, PollOpt, Token};
 /// let poll = Poll::new()?;
 /// let signals = Signals::new(&[libc::SIGUSR2])?;
 /// poll.register(&signals, Token(0), EventSet::readable(), PollOpt::edge())?;
-/// # // SAFETY: raise(3) only sends a signal to this process.
-/// # unsafe { libc::raise(libc::SIGUSR2) };
+/// # nix::sys::signal::raise(nix::sys::signal::Signal::SIGUSR2).unwrap();
 /// assert_eq!(signals.receive()?, Some(libc::SIGUSR2));
 /// assert_eq!(signals.receive()?, None);
 /// # Ok::<(), std::io::Error>(())

@@ -1,9 +1,11 @@
 //! The epoll selector: one epoll instance, registrations by fd.
 
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+use nix::sys::epoll::{Epoll, EpollCreateFlags};
 
 use super::Events;
 use crate::sys::syscall;
@@ -23,10 +25,9 @@ impl Selector {
     /// Creates an epoll instance (`EPOLL_CLOEXEC`). `capacity` is unused: epoll
     /// keeps registrations in the kernel.
     pub(crate) fn new(_capacity: usize) -> io::Result<Selector> {
-        // SAFETY: epoll_create1 takes only a flag; no memory is involved.
-        let fd = syscall!(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
-        // SAFETY: epoll_create1 just returned this fd and nothing else owns it.
-        let ep = unsafe { OwnedFd::from_raw_fd(fd) };
+        // nix for the setup call only; `select` and the `epoll_ctl`s stay on
+        // libc (see `sys/mod.rs`).
+        let Epoll(ep) = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
         Ok(Selector { id: next_id(), ep })
     }
 

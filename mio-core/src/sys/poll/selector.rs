@@ -1,7 +1,6 @@
 //! The poll(2) selector: a preallocated table, snapshotted for each poll.
 
 use std::io;
-use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -263,11 +262,7 @@ fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
 
 /// The identity of the file open at `fd`.
 fn file_id(fd: RawFd) -> io::Result<FileId> {
-    let mut stat = MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: fstat writes at most one `stat` through the pointer.
-    syscall!(unsafe { libc::fstat(fd, stat.as_mut_ptr()) })?;
-    // SAFETY: fstat succeeded, so it filled the whole struct.
-    let stat = unsafe { stat.assume_init() };
+    let stat = nix::sys::stat::fstat(fd)?;
     #[allow(clippy::unnecessary_cast)] // the field types differ between OSes
     Ok(FileId { dev: stat.st_dev as u64, ino: stat.st_ino as u64 })
 }
