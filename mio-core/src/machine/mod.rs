@@ -11,6 +11,7 @@
 mod accept;
 mod config;
 mod dispatch;
+mod drain;
 mod error;
 #[allow(clippy::module_inception)]
 mod machine;
