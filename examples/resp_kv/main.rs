@@ -1,7 +1,7 @@
 //! An in-memory key-value server speaking the Redis protocol (RESP2).
 //!
 //! ```text
-//! cargo run --release --example resp_kv [ADDR]     # default 127.0.0.1:6380
+//! cargo run --release --example resp_kv [ADDR [DRAIN_MS]]   # default 127.0.0.1:6380, 5000
 //! redis-cli -p 6380 set greeting hello ex 60
 //! redis-cli -p 6380 ttl greeting
 //! redis-benchmark -p 6380 -t ping,set,get -P 16 -q
@@ -17,8 +17,15 @@
 //! One loop, three kinds of machine composed with `#[machine]`: the listener
 //! and its connections ([`Accept`] of [`Stream<Resp>`](protocol::Resp)), the
 //! expirer (evicts keys whose TTL passed, at the next deadline of the timer
-//! wheel of expiring keys), and [`SignalShutdown`] (SIGINT/SIGTERM stop the
+//! wheel of expiring keys), and [`SignalShutdown`] (SIGINT/SIGTERM drain the
 //! loop).
+//!
+//! Graceful drain: on SIGINT/SIGTERM the listener closes at once, and so
+//! do idle connections; a connection with requests in its input answers
+//! every complete one (the whole buffered pipeline), then closes. The
+//! server exits when the last connection has closed, or DRAIN_MS after the
+//! signal (closing the rest); a second signal exits at once. It prints how
+//! many keys it held and how many commands it answered.
 //!
 //! Bounds: a request must fit in one 64 KiB buffer (so must a value); a
 //! larger one is answered with an error and the connection closed. Replies
@@ -34,7 +41,7 @@ mod protocol;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, Response, Scope, SignalShutdown};
 use mio::stream::Stream;
@@ -45,6 +52,8 @@ use db::Db;
 use protocol::{Kv, Resp};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:6380";
+/// How long a drain may take, in milliseconds.
+const DEFAULT_DRAIN_MS: &str = "5000";
 /// Connections at once (plus the listener, the expirer and the signal machine).
 const MAX_CLIENTS: usize = 10_000;
 /// The size of a request or reply buffer, and how many the loop has: a
@@ -104,6 +113,11 @@ fn main() -> io::Result<()> {
     let arg = arg.as_deref().unwrap_or(DEFAULT_ADDR);
     let addr: SocketAddr =
         arg.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{arg}: {e}")))?;
+    let drain_ms = std::env::args().nth(2);
+    let drain_ms = drain_ms.as_deref().unwrap_or(DEFAULT_DRAIN_MS);
+    let drain: u64 =
+        drain_ms.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{drain_ms}: {e}")))?;
+    let drain = Duration::from_millis(drain);
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
 
@@ -112,18 +126,19 @@ fn main() -> io::Result<()> {
     let mut lp = Loop::<Server>::new(&config)?;
     lp.on_error(|_, token, e| eprintln!("resp_kv: {token:?}: {e}"));
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Net)).map_err(io::Error::other)?;
-    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
+    let signals = [libc::SIGINT, libc::SIGTERM];
+    lp.add_machine_with(|scope| SignalShutdown::draining(&signals, drain, scope).map(Server::Shutdown))
         .map_err(io::Error::other)?;
     let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now())));
     lp.add_machine_with(|scope| {
         let notifier = scope.notifier();
         scope.db.set_expirer(notifier);
-        Created::ok(Server::Expirer(Expirer))
+        Created::ok(Server::Expirer(Expirer)).daemon() // a drain does not wait for it
     })
     .map_err(io::Error::other)?;
 
     println!("listening on {local}");
     lp.run()?;
-    println!("resp_kv: stopped with {} keys", lp.context().db.len());
+    println!("resp_kv: stopped with {} keys after {} commands", lp.context().db.len(), lp.context().answered);
     Ok(())
 }

@@ -27,13 +27,15 @@ use crate::frame::{self, error, Arg, Frame};
 #[derive(Debug)]
 pub struct Kv {
     pub db: Db,
+    /// Commands run and answered so far.
+    pub answered: u64,
     /// Argument ranges of the request being run (reused, not reallocated).
     args: Vec<Arg>,
 }
 
 impl Kv {
     pub fn new(db: Db) -> Kv {
-        Kv { db, args: Vec::with_capacity(64) }
+        Kv { db, answered: 0, args: Vec::with_capacity(64) }
     }
 }
 
@@ -78,6 +80,17 @@ impl Protocol for Resp {
         }
     }
 
+    /// The loop drains: an idle connection closes at once; otherwise every
+    /// complete command buffered is answered (and a partial one at the
+    /// front waited for), then the connection closes (see [`serve`]).
+    fn drain(self, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+        match self {
+            Resp::Serving { .. } if t.input().is_empty() && t.output().is_empty() => Intent::done(),
+            Resp::Serving { .. } => serve(self, t, scope),
+            other => Intent::of(other).unchanged(),
+        }
+    }
+
     fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
         Intent::done() // only a draining connection has a deadline
     }
@@ -97,7 +110,10 @@ impl Protocol for Resp {
     }
 }
 
-/// Runs the complete requests at the front of the input.
+/// Runs the complete requests at the front of the input. While the loop
+/// drains, it then closes: once the input is used up, or at a partial
+/// request after running at least one (a partial request alone is waited
+/// for: the client had started it).
 fn serve(state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
     let mut resume = match state {
         Resp::Serving { resume } => resume,
@@ -108,10 +124,12 @@ fn serve(state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv
         }
     };
     let now = scope.db.tick(scope.now());
-    let Kv { db, args } = &mut **scope;
+    let (draining, mut ran) = (scope.is_draining(), false);
+    let Kv { db, answered, args } = &mut **scope;
     let (input, output) = t.buffers();
     while !input.is_empty() {
         match frame::parse(input.data(), args) {
+            Frame::Partial(_) if draining && ran => return Intent::of(Resp::Closing).expect_flush(),
             Frame::Partial(need) => return Intent::of(SERVING).expect_bytes(need),
             Frame::Empty(len) => input.consume(len),
             Frame::Invalid(_) if output.remaining() < SMALL_REPLY => {
@@ -125,15 +143,20 @@ fn serve(state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv
                 Exec::Done => {
                     input.consume(len);
                     resume = 0;
+                    (*answered, ran) = (*answered + 1, true);
                 }
                 Exec::Blocked => return Intent::of(Resp::Serving { resume }).expect_flush(),
                 Exec::Partial(next) => return Intent::of(Resp::Serving { resume: next }).expect_flush(),
                 Exec::Quit => {
                     input.consume(len);
+                    *answered += 1;
                     return Intent::of(Resp::Closing).expect_flush();
                 }
             },
         }
+    }
+    if draining {
+        return Intent::of(Resp::Closing).expect_flush();
     }
     Intent::of(SERVING).expect_bytes(1)
 }
