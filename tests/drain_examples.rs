@@ -19,7 +19,7 @@ use util::DEADLINE;
 
 /// Clients under load at once, and the requests each pipelines per write.
 const CLIENTS: usize = 4;
-const BATCH: usize = 16;
+const BATCH: usize = 64;
 
 /// What one client saw: requests sent, whole responses received.
 #[derive(Debug, Default)]
@@ -254,4 +254,53 @@ fn a_second_signal_exits_at_once() {
     server.process.signal("TERM");
     assert!(server.process.wait().success());
     assert!(start.elapsed() < DEADLINE, "exited at the second signal, not at the 10-minute deadline");
+}
+
+#[test]
+fn resp_kv_answers_a_pipeline_it_read_before_the_signal_in_whole() {
+    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "60000"]);
+    let mut stuck = stuck_client(&server.address); // 400 GETs read, replies blocked
+    let mut idle = connect(&server.address);
+    server.process.signal("TERM");
+    assert_eq!(idle.read(&mut [0; 8]).unwrap(), 0, "the drain began");
+    let mut rest = Vec::new();
+    stuck.read_to_end(&mut rest).unwrap();
+    let reply = format!("$60000\r\n{}\r\n", "v".repeat(60_000));
+    assert_eq!(rest.len(), 400 * reply.len() - 8, "all 400 replies, whole, then the close");
+    assert!(rest.ends_with(reply.as_bytes()));
+    assert!(server.process.wait().success());
+    assert_eq!(number_after(&server.process.stdout.expect("stopped"), "after"), 401);
+}
+
+#[test]
+fn http_hello_answers_the_request_in_progress_with_connection_close() {
+    let mut server = ExampleServer::start("http_hello", &["127.0.0.1:0", "60000", "60000"]);
+    let mut client = connect(&server.address);
+    // Far more responses than socket buffers hold: the server blocks on
+    // output while it has requests in its input.
+    let requests = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n".repeat(100_000);
+    let mut writer = client.try_clone().unwrap();
+    let writing = thread::spawn(move || {
+        let _ = writer.write_all(&requests); // the server drops what it did not read
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+    });
+    let mut first = [0; 17];
+    client.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200 OK\r\n");
+    let mut idle = connect(&server.address);
+    server.process.signal("TERM");
+    assert_eq!(idle.read(&mut [0; 8]).unwrap(), 0, "the drain began");
+    let mut input = first.to_vec();
+    client.read_to_end(&mut input).unwrap();
+    let (mut at, mut responses, mut closed) = (0, 0, false);
+    while let Some((len, close)) = take_http(&input[at..], responses) {
+        assert!(!closed, "a response after `Connection: close`");
+        (at, responses, closed) = (at + len, responses + 1, close);
+    }
+    assert_eq!(at, input.len(), "no partial response");
+    assert!(closed, "the last response says `Connection: close`");
+    assert!(responses < 100_000, "the rest were not read: the drain stopped taking requests");
+    writing.join().unwrap();
+    assert!(server.process.wait().success());
+    assert_eq!(number_after(&server.process.stdout.expect("stopped"), "after"), responses);
 }
