@@ -136,3 +136,36 @@ impl<M> Table<M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    #[test]
+    fn daemons_count_until_they_end() {
+        let mut table = Table::with_capacity(4);
+        let daemon = table.insert('d', true);
+        let plain = table.insert('p', false);
+        assert_eq!((table.len(), table.non_daemons()), (2, 1));
+        table.end(plain);
+        assert_eq!(table.non_daemons(), 0, "only the daemon is left");
+        table.end(daemon);
+        assert_eq!((table.len(), table.non_daemons()), (0, 0));
+        table.free_ended();
+        table.insert('q', true);
+        table.end_all(|_, _, _| {});
+        assert_eq!(table.non_daemons(), 0);
+    }
+
+    #[test]
+    fn take_older_skips_machines_inserted_since() {
+        let mut table = Table::with_capacity(4);
+        let old = table.insert('o', false);
+        let first_new = table.next_slot().1;
+        let new = table.insert('n', false);
+        assert_eq!(table.take_older(new, first_new), None);
+        assert_eq!(table.take_older(old, first_new).map(|(m, _)| m), Some('o'));
+        assert_eq!(table.take_older(old, first_new), None, "taken out: running");
+        assert!(table.occupied(new) && !table.occupied(old));
+    }
+}

@@ -206,3 +206,25 @@ impl<T: Send> Handler for Supervisor<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::StopSignal;
+
+    #[test]
+    fn the_first_drain_asked_for_counts() {
+        let stop = StopSignal::new();
+        assert_eq!(stop.drain_grace(), None);
+        stop.drain(Duration::ZERO, []);
+        assert_eq!(stop.drain_grace(), Some(Duration::ZERO), "a zero grace is still a drain");
+        stop.drain(Duration::from_secs(5), []);
+        assert_eq!(stop.drain_grace(), Some(Duration::ZERO));
+        assert!(!stop.is_set(), "draining is not stopping");
+
+        let forever = StopSignal::new();
+        forever.drain(Duration::MAX, []);
+        assert!(forever.drain_grace().is_some_and(|g| g >= Duration::from_secs(500 * 365 * 86_400)));
+    }
+}
