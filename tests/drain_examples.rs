@@ -21,6 +21,10 @@ use util::DEADLINE;
 const CLIENTS: usize = 4;
 const BATCH: usize = 64;
 
+/// Cuts one whole response from the front of the input (given how many
+/// came before): its length, and whether it says the connection closes.
+type Take = fn(&[u8], usize) -> Option<(usize, bool)>;
+
 /// What one client saw: requests sent, whole responses received.
 #[derive(Debug, Default)]
 struct Tally {
@@ -88,11 +92,7 @@ fn load(
 /// Runs `CLIENTS` load clients until each had a few batches answered,
 /// sends SIGTERM, and waits for the clients and the server. Returns each
 /// client's tally and the server's last line.
-fn drain_under_load(
-    server: &mut ExampleServer,
-    request: fn(usize) -> Vec<u8>,
-    take: fn(&[u8], usize) -> Option<(usize, bool)>,
-) -> (Vec<Tally>, String) {
+fn drain_under_load(server: &mut ExampleServer, request: fn(usize) -> Vec<u8>, take: Take) -> (Vec<Tally>, String) {
     let progress = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| {
