@@ -155,7 +155,7 @@ fn take_resp(input: &[u8], answered: usize) -> Option<(usize, bool)> {
 
 #[test]
 fn resp_kv_answers_its_whole_buffered_pipeline_then_closes() {
-    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "10000"]);
+    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "10000"]);
     let request = |i| format!("*2\r\n$4\r\nINCR\r\n$2\r\nk{i}\r\n").into_bytes(); // a counter per client
     let (tallies, last) = drain_under_load(&mut server, request, take_resp);
     for t in &tallies {
@@ -206,7 +206,7 @@ fn idle_connections_close_at_once() {
     let idle = idle_clients(&http, request, reply_len - "Connection: close\r\n".len());
     idle_closes_at_once(http, idle);
 
-    let kv = ExampleServer::start("resp_kv", &["127.0.0.1:0", "60000"]);
+    let kv = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "60000"]);
     let idle = idle_clients(&kv, b"PING\r\n", b"+PONG\r\n".len());
     idle_closes_at_once(kv, idle);
 }
@@ -231,7 +231,7 @@ fn stuck_client(addr: &str) -> TcpStream {
 
 #[test]
 fn a_client_that_never_reads_holds_the_server_only_until_the_drain_deadline() {
-    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "1000"]);
+    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "1000"]);
     let _stuck = stuck_client(&server.address);
     let mut idle = connect(&server.address);
     let start = Instant::now();
@@ -245,7 +245,7 @@ fn a_client_that_never_reads_holds_the_server_only_until_the_drain_deadline() {
 
 #[test]
 fn a_second_signal_exits_at_once() {
-    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "600000"]);
+    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "600000"]);
     let _stuck = stuck_client(&server.address);
     let mut idle = connect(&server.address);
     let start = Instant::now();
@@ -258,7 +258,7 @@ fn a_second_signal_exits_at_once() {
 
 #[test]
 fn resp_kv_answers_a_pipeline_it_read_before_the_signal_in_whole() {
-    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "60000"]);
+    let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "60000"]);
     let mut stuck = stuck_client(&server.address); // 400 GETs read, replies blocked
     let mut idle = connect(&server.address);
     server.process.signal("TERM");

@@ -301,3 +301,101 @@ mod stream_layer {
         }
     }
 }
+
+/// Queued output values: each message is answered by a header pushed into
+/// the buffer, a shared value queued (a `Bytes` clone of one stored value,
+/// as a key-value server's GET does) and a trailer, written in one gathered
+/// write. Steady state allocates nothing.
+mod queued_values {
+    use super::*;
+    use mio::machine::{Loop, LoopConfig, Machine, Scope};
+    use mio::stream::{Bytes, Intent, Protocol, Stream, Transport};
+    use mio::unix::UnixStream;
+
+    const VALUE: usize = 4096;
+    const REPLY: usize = 1 + VALUE + 1;
+
+    struct Get;
+
+    struct Ctx {
+        value: Bytes,
+        replies: usize,
+    }
+
+    impl Protocol for Get {
+        type Context = Ctx;
+        type Socket = UnixStream;
+        fn create(_: &mut Transport<'_, UnixStream>, _: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            Intent::of(Get).expect_bytes(1)
+        }
+        fn bytes_read(self, t: &mut Transport<'_, UnixStream>, end: usize, s: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            t.input().consume(end);
+            let output = t.output();
+            output.push(b"<");
+            output.queue(s.value.clone()).expect("one value per message fits the queue");
+            output.push(b">");
+            s.replies += 1;
+            Intent::of(Get).expect_flush()
+        }
+        fn bytes_flushed(self, _: &mut Transport<'_, UnixStream>, _: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            Intent::of(Get).expect_bytes(1)
+        }
+        fn timeout(self, _: &mut Transport<'_, UnixStream>, _: &mut Scope<'_, Ctx>) -> Intent<Self> {
+            Intent::done()
+        }
+    }
+
+    #[test]
+    fn replies_with_queued_shared_values_allocate_nothing() {
+        let _watchdog = Watchdog::new("no_alloc queued values test", Duration::from_secs(120));
+        // A value stored once; its first clone (promoting a Vec-backed
+        // `Bytes` to a shared one) happens here, not per message.
+        let value = Bytes::from(vec![7u8; VALUE]);
+        let ctx = Ctx { value: value.clone(), replies: 0 };
+        let mut lp = Loop::<Stream<Get>>::new(&LoopConfig::new()).unwrap().instantiate(ctx);
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        lp.add_machine_with(|scope| <Stream<Get> as Machine>::create(ours, scope)).unwrap();
+        const WARMUP: usize = 200;
+        const MEASURED: usize = 2_000;
+        let client = std::thread::spawn(move || {
+            let mut peer = theirs;
+            let mut buf = [0u8; REPLY];
+            for _ in 0..WARMUP + MEASURED {
+                loop {
+                    match peer.write(b"g") {
+                        Ok(1) => break,
+                        Ok(_) => unreachable!(),
+                        Err(e) if would_block(&e) => std::thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                let mut got = 0;
+                while got < REPLY {
+                    match peer.read(&mut buf[got..]) {
+                        Ok(0) => panic!("closed"),
+                        Ok(n) => got += n,
+                        Err(e) if would_block(&e) => std::thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                assert_eq!((buf[0], buf[1], buf[REPLY - 2], buf[REPLY - 1]), (b'<', 7, 7, b'>'));
+            }
+        });
+        let mut turns = 0;
+        while lp.context().replies < WARMUP {
+            lp.run_once(Some(Duration::from_millis(10))).unwrap();
+            turns += 1;
+            assert!(turns < 1_000_000);
+        }
+        let allocations = allocations_in(|| {
+            while !client.is_finished() || lp.context().replies < WARMUP + MEASURED {
+                lp.run_once(Some(Duration::from_millis(10))).unwrap();
+            }
+        });
+        client.join().unwrap();
+        assert_eq!(lp.context().replies, WARMUP + MEASURED);
+        assert_eq!(lp.queued_values_free(), lp.queued_values_total());
+        assert_eq!(allocations, 0, "queued replies allocated {allocations} times in steady state");
+        drop(value);
+    }
+}

@@ -79,8 +79,14 @@ struct Server {
 impl Server {
     /// Starts the server on a free loopback port and waits until it listens.
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// As [`start`](Server::start), with more command-line arguments.
+    fn start_with(args: &[&str]) -> Server {
         let mut child = Command::new(server_binary())
             .arg("127.0.0.1:0")
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -111,6 +117,12 @@ impl Server {
     }
 
     fn cli_with_input(&self, args: &[&str], input: Option<Vec<u8>>) -> String {
+        String::from_utf8(self.cli_bytes(args, input)).expect("utf-8 output")
+    }
+
+    /// Runs `redis-cli -p PORT args...` with `input` on its standard input
+    /// and returns its standard output as bytes.
+    fn cli_bytes(&self, args: &[&str], input: Option<Vec<u8>>) -> Vec<u8> {
         let mut cmd = Command::new("redis-cli");
         cmd.args(["-p", &self.port()]).args(args);
         cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
@@ -125,7 +137,14 @@ impl Server {
         };
         let out = wait_bounded(child, input, DEADLINE, &format!("redis-cli {args:?}"));
         assert!(out.status.success(), "redis-cli {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8 output")
+        out.stdout
+    }
+
+    /// A field of the server's `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
+    fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        let line = status.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':')).expect("status field");
+        line.trim().trim_end_matches("kB").trim().parse().expect("a size in kB")
     }
 
     /// A raw client connection with bounded reads.
@@ -328,13 +347,169 @@ fn protocol_errors_close_the_connection() {
     conn.write_all(b"*1\r\n+PING\r\n").unwrap();
     assert_eq!(read_to_close(&mut conn), "-ERR Protocol error: expected '$', got '+'\r\n");
 
-    // A request larger than the 64 KiB buffer.
+    // An inline request larger than the 64 KiB buffer (a multibulk one is
+    // read into memory).
     let mut conn = server.connect();
-    conn.write_all(&request(&[b"SET", b"huge", &[b'x'; 100_000]])).unwrap();
+    let mut inline = b"SET huge ".to_vec();
+    inline.extend_from_slice(&[b'x'; 100_000]);
+    inline.extend_from_slice(b"\r\n");
+    conn.write_all(&inline).unwrap();
     assert_eq!(read_to_close(&mut conn), "-ERR Protocol error: request larger than the 65536-byte buffer\r\n");
 
     // The server still serves others.
     assert_eq!(server.cli(&["PING"]), "PONG\n");
+}
+
+/// `len` bytes of deterministic noise (every byte value, `\r\n` included).
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// A bulk reply.
+fn bulk_reply(value: &[u8]) -> Vec<u8> {
+    let mut out = format!("${}\r\n", value.len()).into_bytes();
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Reads exactly `expected.len()` bytes and compares them (without
+/// printing megabytes when they differ).
+fn expect_bytes(stream: &mut TcpStream, expected: &[u8], what: &str) {
+    let mut got = vec![0; expected.len()];
+    stream.read_exact(&mut got).unwrap_or_else(|e| panic!("{what}: {e}"));
+    if let Some(at) = got.iter().zip(expected).position(|(a, b)| a != b) {
+        panic!("{what}: differs at byte {at} of {}", expected.len());
+    }
+}
+
+#[test]
+fn values_larger_than_the_buffer_with_redis_cli() {
+    let server = Server::start();
+    let value = noise(10_000_000, 1);
+    assert_eq!(server.cli_with_input(&["-x", "SET", "big"], Some(value.clone())), "OK\n");
+    let got = server.cli_bytes(&["GET", "big"], None);
+    assert_eq!(got.len(), value.len() + 1, "GET returned {} bytes", got.len());
+    assert!(got[..value.len()] == value[..] && got[value.len()] == b'\n', "GET returned other bytes");
+    assert_eq!(server.cli(&["DBSIZE"]), "1\n");
+}
+
+#[test]
+fn large_values_keep_pipelined_replies_in_order() {
+    let server = Server::start();
+    let mut conn = server.connect();
+    let (big, medium) = (noise(3_000_000, 2), noise(100_000, 3));
+    // Requests larger than the buffer amid small ones, an MSET with two of
+    // them, and more large replies than the output queue holds (8).
+    let mut batch = request(&[b"SET", b"big", &big, b"EX", b"1000"]);
+    batch.extend_from_slice(&request(&[b"PING"]));
+    batch.extend_from_slice(&request(&[b"MSET", b"m1", &medium, b"m2", &big]));
+    batch.extend_from_slice(&request(&[b"ECHO", &medium]));
+    for _ in 0..12 {
+        batch.extend_from_slice(&request(&[b"GET", b"m1"]));
+    }
+    batch.extend_from_slice(&request(&[b"MGET", b"big", b"missing", b"m1", b"m2"]));
+    batch.extend_from_slice(b"GET missing\r\n");
+    let writer = {
+        let mut conn = conn.try_clone().unwrap();
+        thread::spawn(move || conn.write_all(&batch).expect("write the batch"))
+    };
+    let mut expected = b"+OK\r\n+PONG\r\n+OK\r\n".to_vec();
+    expected.extend_from_slice(&bulk_reply(&medium));
+    for _ in 0..12 {
+        expected.extend_from_slice(&bulk_reply(&medium));
+    }
+    expected.extend_from_slice(b"*4\r\n");
+    expected.extend_from_slice(&bulk_reply(&big));
+    expected.extend_from_slice(b"$-1\r\n");
+    expected.extend_from_slice(&bulk_reply(&medium));
+    expected.extend_from_slice(&bulk_reply(&big));
+    expected.extend_from_slice(b"$-1\r\n");
+    expect_bytes(&mut conn, &expected, "pipelined replies");
+    writer.join().unwrap();
+    conn.write_all(&request(&[b"TTL", b"m2"])).unwrap();
+    expect_reply(&mut conn, b":-1\r\n");
+    assert_eq!(server.cli(&["EXPIRE", "big", "1000", "LT"]), "0\n", "the TTL of 1000 s was kept");
+}
+
+#[test]
+fn bulks_longer_than_the_maximum_close_the_connection() {
+    let server = Server::start_with(&["--proto-max-bulk-len", "100kb"]);
+    let mut conn = server.connect();
+    let largest = vec![b'x'; 100 * 1024];
+    conn.write_all(&request(&[b"SET", b"k", &largest])).unwrap();
+    expect_reply(&mut conn, b"+OK\r\n");
+    conn.write_all(&request(&[b"SET", b"k", &[b'x'; 100 * 1024 + 1]])).unwrap();
+    assert_eq!(read_to_close(&mut conn), "-ERR Protocol error: invalid bulk length\r\n");
+
+    // Found while a request larger than the buffer is read in.
+    let mut conn = server.connect();
+    conn.write_all(&request(&[b"MSET", b"a", &largest, b"b", &[b'y'; 200_000]])).unwrap();
+    assert_eq!(read_to_close(&mut conn), "-ERR Protocol error: invalid bulk length\r\n");
+
+    // Nothing of it was run, and the server serves others.
+    let got = server.cli_bytes(&["GET", "k"], None);
+    assert!(got.len() == largest.len() + 1 && got[..largest.len()] == largest[..], "k changed");
+    assert_eq!(server.cli(&["EXISTS", "a", "b"]), "0\n");
+}
+
+#[test]
+fn slow_readers_share_one_copy_of_a_value() {
+    const CLIENTS: usize = 100;
+    const VALUE: usize = 1 << 20;
+    // Per client: more reply than loopback's send buffer takes (it grows to
+    // about 4 MiB), so the server holds the rest until the client reads.
+    const GETS: usize = 8;
+    let server = Server::start();
+    let before = server.memory_kib("VmRSS");
+    let value = noise(VALUE, 4);
+    let mut setter = server.connect();
+    setter.write_all(&request(&[b"SET", b"v", &value])).unwrap();
+    expect_reply(&mut setter, b"+OK\r\n");
+
+    // Every client asks, and reads only the first `$len` line until all
+    // have asked.
+    let header = format!("${VALUE}\r\n");
+    let gets = request(&[b"GET", b"v"]).repeat(GETS);
+    let mut clients: Vec<TcpStream> = (0..CLIENTS).map(|_| server.connect()).collect();
+    for client in &mut clients {
+        client.write_all(&gets).unwrap();
+    }
+    for client in &mut clients {
+        expect_reply(client, header.as_bytes());
+    }
+    let replying = server.memory_kib("VmRSS");
+
+    // Then each reads the rest in small pieces.
+    let mut expected = bulk_reply(&value).repeat(GETS);
+    expected.drain(..header.len());
+    let mut piece = vec![0; 16 * 1024];
+    for client in &mut clients {
+        let mut got = 0;
+        while got < expected.len() {
+            let n = client.read(&mut piece).expect("read a piece");
+            assert!(n > 0 && got + n <= expected.len(), "closed, or more than asked, after {got} bytes");
+            assert!(piece[..n] == expected[got..got + n], "the reply differs after {got} bytes");
+            got += n;
+        }
+    }
+
+    // A copy per reply would be gigabytes, a copy per client 100 MiB; one
+    // shared value is 1 MiB, plus buffers and allocator slack.
+    let peak = server.memory_kib("VmHWM");
+    let growth = peak.saturating_sub(before);
+    assert!(
+        growth < (VALUE as u64 + (16 << 20)) / 1024,
+        "RSS grew by {growth} KiB ({before} KiB before, {replying} KiB while replying, peak {peak} KiB)"
+    );
 }
 
 #[test]

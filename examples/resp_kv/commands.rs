@@ -2,19 +2,32 @@
 //!
 //! Replies go into the connection's bounded output. Every reply but a bulk
 //! value fits in [`SMALL_REPLY`] bytes, so a command runs only when that much
-//! room is free; bulk values are checked before anything is written, and an
-//! MGET writes what fits and continues after a flush.
+//! room is free. A bulk value of up to [`COPY_MAX`] bytes is copied into the
+//! output if it fits; a larger one is queued after its `$len` line, shared
+//! with the database rather than copied (a value sent to a hundred clients
+//! is in memory once). When the output's queue is full, the command stops
+//! with the value in hand ([`Exec::QueueFull`]) and goes on after a flush;
+//! an MGET writes what fits and continues after a flush.
 
 use std::fmt;
 
-use mio::stream::Output;
+use mio::stream::{Bytes, Output, QueueFull};
 
+use crate::args::Args;
 use crate::db::{Db, Ttl};
-use crate::frame::{bulk, bulk_room, error, integer, number, Arg};
+use crate::frame::{bulk, bulk_room, error, integer, number};
 
 /// The room any reply but a bulk value needs (the longest is the unknown
 /// command error, which quotes up to 128 + 128 bytes of the request).
 pub const SMALL_REPLY: usize = 1024;
+
+/// The largest value a reply copies into the output; larger ones are queued.
+/// Also the size above which a stored value gets its shared header at once
+/// (see [`stored`](crate::args::stored)).
+pub const COPY_MAX: usize = 4096;
+
+/// The room a queued value's `$len\r\n` line and its `\r\n` take.
+const QUEUED_ROOM: usize = 24 + 2;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Cmd {
@@ -77,34 +90,16 @@ pub enum Exec {
     Blocked,
     /// Replied in part (MGET): run it again with `resume` = this after a flush.
     Partial(usize),
+    /// A bulk value's `$len` line is written but the output's queue is full:
+    /// after a flush, queue the value and `\r\n`; then the command is done
+    /// (`None`) or goes on with `resume` = `Some(this)`.
+    QueueFull(Bytes, Option<usize>),
     /// Replied; close the connection once the output is flushed.
     Quit,
 }
 
-/// A parsed request: the input bytes and its argument ranges.
-#[derive(Debug)]
-pub struct Request<'a> {
-    pub data: &'a [u8],
-    pub args: &'a [Arg],
-}
-
-impl Request<'_> {
-    fn arg(&self, i: usize) -> &[u8] {
-        let (start, end) = self.args[i];
-        &self.data[start..end]
-    }
-
-    fn is(&self, i: usize, word: &str) -> bool {
-        self.arg(i).eq_ignore_ascii_case(word.as_bytes())
-    }
-
-    fn len(&self) -> usize {
-        self.args.len()
-    }
-}
-
 /// Runs `req` at tick `now`. `resume` is 0, or where a partial MGET goes on.
-pub fn execute(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
+pub fn execute<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
     if out.remaining() < SMALL_REPLY {
         return Exec::Blocked;
     }
@@ -120,13 +115,13 @@ pub fn execute(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, r
     }
     match cmd {
         Cmd::Get => match db.get(req.arg(1), now) {
-            Some(entry) => return reply_bulk(out, &entry.value),
+            Some(entry) => return send(out, &entry.value).done(None),
             None => reply(out, b"$-1\r\n"),
         },
         Cmd::Set => set(db, req, out, now),
-        Cmd::Ping if argc == 2 => return reply_bulk(out, req.arg(1)),
+        Cmd::Ping if argc == 2 => return send_arg(out, req, 1),
         Cmd::Ping => reply(out, b"+PONG\r\n"),
-        Cmd::Echo => return reply_bulk(out, req.arg(1)),
+        Cmd::Echo => return send_arg(out, req, 1),
         Cmd::Del | Cmd::Exists => {
             let mut count = 0;
             for i in 1..req.len() {
@@ -149,7 +144,8 @@ pub fn execute(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, r
         Cmd::MGet => return mget(db, req, out, now, resume),
         Cmd::MSet => {
             for i in (1..req.len()).step_by(2) {
-                db.set(req.arg(i), req.arg(i + 1), Ttl::Clear);
+                let value = req.value(i + 1);
+                db.set(req.arg(i), value, Ttl::Clear);
             }
             reply(out, b"+OK\r\n");
         }
@@ -187,21 +183,68 @@ pub fn execute(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, r
     Exec::Done
 }
 
-/// A bulk reply if it fits; `Blocked` if it may after a flush; an error if
-/// it never can (a value as large as the whole buffer).
-fn reply_bulk(out: &mut Output<'_>, value: &[u8]) -> Exec {
-    if out.remaining() >= bulk_room(value.len()) {
-        bulk(out, value);
-    } else if out.is_empty() {
-        error(out, format_args!("reply larger than the output buffer"));
-    } else {
-        return Exec::Blocked;
+/// How far [`send`] got with a bulk reply.
+#[derive(Debug)]
+enum Sent {
+    /// All of it is in the output.
+    Done,
+    /// Nothing: no room yet.
+    Blocked,
+    /// The `$len` line; the output's queue is full, so the value (handed
+    /// back) and `\r\n` go after a flush.
+    QueueFull(Bytes),
+}
+
+impl Sent {
+    /// What the command returns if this bulk is its last; `resume` is where
+    /// it goes on if this one did not fit.
+    fn done(self, resume: Option<usize>) -> Exec {
+        match self {
+            Sent::Done => Exec::Done,
+            Sent::Blocked => Exec::Blocked,
+            Sent::QueueFull(value) => Exec::QueueFull(value, resume),
+        }
     }
-    Exec::Done
+}
+
+/// Writes a bulk reply of `value`: copied, if it is at most [`COPY_MAX`]
+/// bytes and fits; else its `$len` line, the value queued (a clone of the
+/// shared value, not a copy), and `\r\n`.
+fn send(out: &mut Output<'_>, value: &Bytes) -> Sent {
+    if value.len() <= COPY_MAX && out.remaining() >= bulk_room(value.len()) {
+        bulk(out, value);
+        return Sent::Done;
+    }
+    // Holds for an empty value too, which is never queued: it fits whenever this does.
+    if out.remaining() < QUEUED_ROOM {
+        return Sent::Blocked;
+    }
+    number(out, b'$', value.len() as i64);
+    match out.queue(value.clone()) {
+        Ok(()) => {
+            out.push(b"\r\n");
+            Sent::Done
+        }
+        Err(QueueFull(value)) => Sent::QueueFull(value),
+    }
+}
+
+/// Replies with argument `i` (PING, ECHO), queued if it is large: a request
+/// read into memory hands it over without a copy.
+fn send_arg<R: Args + ?Sized>(out: &mut Output<'_>, req: &mut R, i: usize) -> Exec {
+    let arg = req.arg(i);
+    if arg.len() <= COPY_MAX && out.remaining() >= bulk_room(arg.len()) {
+        bulk(out, arg);
+        return Exec::Done;
+    }
+    if out.remaining() < QUEUED_ROOM {
+        return Exec::Blocked; // before taking the argument: the command runs again
+    }
+    send(out, &req.value(i)).done(None)
 }
 
 /// `SET key value [NX|XX] [EX s|PX ms|KEEPTTL]`.
-fn set(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64) {
+fn set<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>, now: u64) {
     let (mut ttl, mut nx, mut xx, mut ttl_given) = (Ttl::Clear, false, false, false);
     let mut i = 3;
     while i < req.len() {
@@ -228,7 +271,8 @@ fn set(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64) {
         reply(out, b"$-1\r\n");
         return;
     }
-    db.set(req.arg(1), req.arg(2), ttl);
+    let value = req.value(2);
+    db.set(req.arg(1), value, ttl);
     reply(out, b"+OK\r\n");
 }
 
@@ -245,7 +289,7 @@ fn incr_by(db: &mut Db, key: &[u8], by: Option<i64>, out: &mut Output<'_>, now: 
         return error(out, format_args!("increment or decrement would overflow"));
     };
     let mut digits = [0u8; 20];
-    db.set(key, decimal(next, &mut digits), Ttl::Keep);
+    db.set(key, Bytes::copy_from_slice(decimal(next, &mut digits)), Ttl::Keep);
     number(out, b':', next);
 }
 
@@ -270,31 +314,32 @@ fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
 
 /// `MGET key...`: one bulk or nil per key, as many as fit per flush. Not
 /// atomic across flushes (Redis' is): a key may change in between.
-fn mget(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
+fn mget<R: Args + ?Sized>(db: &mut Db, req: &R, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
     let mut next = resume;
     if next == 0 {
         number(out, b'*', req.len() as i64 - 1);
         next = 1;
     }
     while next < req.len() {
-        let reply = match db.get(req.arg(next), now) {
-            Some(entry) => reply_bulk(out, &entry.value),
+        let sent = match db.get(req.arg(next), now) {
+            Some(entry) => send(out, &entry.value),
             None if out.remaining() >= 5 => {
                 reply(out, b"$-1\r\n");
-                Exec::Done
+                Sent::Done
             }
-            None => Exec::Blocked,
+            None => Sent::Blocked,
         };
-        if reply == Exec::Blocked {
-            return Exec::Partial(next);
+        match sent {
+            Sent::Done => next += 1,
+            Sent::Blocked => return Exec::Partial(next),
+            Sent::QueueFull(value) => return Exec::QueueFull(value, Some(next + 1).filter(|&n| n < req.len())),
         }
-        next += 1;
     }
     Exec::Done
 }
 
 /// `EXPIRE key seconds [NX|XX|GT|LT]` and `PEXPIRE` (`unit` ms per unit).
-fn expire(db: &mut Db, req: &Request<'_>, out: &mut Output<'_>, now: u64, unit: i64, name: &str) {
+fn expire<R: Args + ?Sized>(db: &mut Db, req: &R, out: &mut Output<'_>, now: u64, unit: i64, name: &str) {
     let Some(n) = integer(req.arg(2)) else { return not_an_integer(out) };
     let Some(at) = n.checked_mul(unit).and_then(|ms| ms.checked_add(now as i64)) else {
         return error(out, format_args!("invalid expire time in '{name}' command"));
@@ -347,9 +392,9 @@ fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// The arguments as Redis quotes them in an unknown command error:
 /// `'a' 'b' `, about 128 bytes at most.
-struct Preview<'a, 'b>(&'a Request<'b>);
+struct Preview<'a, R: ?Sized>(&'a R);
 
-impl fmt::Display for Preview<'_, '_> {
+impl<R: Args + ?Sized> fmt::Display for Preview<'_, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut used = 0;
         for i in 1..self.0.len() {

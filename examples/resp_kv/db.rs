@@ -1,5 +1,9 @@
 //! The key space: a hash map of byte strings, plus the expiry index.
 //!
+//! Values are [`Bytes`]: a reply shares the stored value rather than
+//! copying it, and a value overwritten or deleted while replies still send
+//! it lives until they are written.
+//!
 //! Time is counted in milliseconds since the database was made (`u64`
 //! ticks), the unit of the [`TimerWheel`] that indexes expiring keys. A key
 //! is expired once `now >= at`. Expiry is lazy on access (every lookup
@@ -11,6 +15,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mio::machine::Notifier;
+use mio::stream::Bytes;
 use mio::timer::{Timeout, TimerWheel};
 
 /// How many keys may have a timer-driven expiry at once.
@@ -19,7 +24,7 @@ pub const EXPIRY_TIMERS: usize = 1 << 20;
 /// A value and its expiry.
 #[derive(Debug)]
 pub struct Entry {
-    pub value: Vec<u8>,
+    pub value: Bytes,
     expiry: Option<Expiry>,
 }
 
@@ -131,15 +136,14 @@ impl Db {
         self.map.get(key)
     }
 
-    /// Sets `key` to `value`, reusing the old value's memory.
-    pub fn set(&mut self, key: &[u8], value: &[u8], ttl: Ttl) {
+    /// Sets `key` to `value`.
+    pub fn set(&mut self, key: &[u8], value: Bytes, ttl: Ttl) {
         let entry = match self.map.get_mut(key) {
             Some(entry) => {
-                entry.value.clear();
-                entry.value.extend_from_slice(value);
+                entry.value = value;
                 entry
             }
-            None => self.map.entry(key.into()).or_insert(Entry { value: value.to_vec(), expiry: None }),
+            None => self.map.entry(key.into()).or_insert(Entry { value, expiry: None }),
         };
         match ttl {
             Ttl::Keep => {}

@@ -3,7 +3,9 @@
 //! A request is a multibulk (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`) or an
 //! inline command (`GET k\r\n`, what telnet users and `redis-cli --pipe`
 //! scripts send). Arguments are parsed as `(start, end)` ranges into the
-//! input buffer: nothing is copied.
+//! input buffer: nothing is copied. A multibulk request larger than the
+//! buffer is read into memory argument by argument instead ([`Spill`](crate::spill::Spill)),
+//! with the same header parsers.
 
 use std::fmt;
 
@@ -14,10 +16,6 @@ pub type Arg = (usize, usize);
 
 /// The most arguments one request may have (Redis: 1024 * 1024).
 const MAX_MULTIBULK: i64 = 1024 * 1024;
-/// The largest bulk Redis accepts (`proto-max-bulk-len`); ours is bounded
-/// by the input buffer anyway.
-const MAX_BULK: i64 = 512 * 1024 * 1024;
-
 /// One parse of the front of the input.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame {
@@ -51,33 +49,27 @@ impl fmt::Display for ProtocolError {
     }
 }
 
-/// Parses the request at the front of `data` (not empty) into `args`.
-pub fn parse(data: &[u8], args: &mut Vec<Arg>) -> Frame {
+/// Parses the request at the front of `data` (not empty) into `args`. A
+/// bulk longer than `max_bulk` bytes is invalid (Redis' `proto-max-bulk-len`).
+pub fn parse(data: &[u8], args: &mut Vec<Arg>, max_bulk: usize) -> Frame {
     args.clear();
     if data[0] != b'*' {
         return parse_inline(data, args);
     }
-    let Some(eol) = find_cr(data, 1) else { return Frame::Partial(data.len() + 1) };
-    let count = match integer(&data[1..eol]) {
-        Some(n) if n <= MAX_MULTIBULK => n,
-        _ => return Frame::Invalid(ProtocolError::MultibulkLength),
+    let (count, mut pos) = match multibulk_header(data) {
+        Ok(Some(header)) => header,
+        Ok(None) => return Frame::Partial(data.len() + 1),
+        Err(e) => return Frame::Invalid(e),
     };
-    let mut pos = eol + 2;
-    if count <= 0 {
+    if count == 0 {
         return Frame::Empty(pos);
     }
     for _ in 0..count {
-        match data.get(pos) {
-            None => return Frame::Partial(pos + 1),
-            Some(b'$') => {}
-            Some(&other) => return Frame::Invalid(ProtocolError::ExpectedDollar(other)),
-        }
-        let Some(eol) = find_cr(data, pos + 1) else { return Frame::Partial(data.len() + 1) };
-        let len = match integer(&data[pos + 1..eol]) {
-            Some(n) if (0..=MAX_BULK).contains(&n) => n as usize,
-            _ => return Frame::Invalid(ProtocolError::BulkLength),
+        let (len, start) = match bulk_header(&data[pos..], max_bulk) {
+            Ok(Some((len, header))) => (len, pos + header),
+            Ok(None) => return Frame::Partial(data.len() + 1),
+            Err(e) => return Frame::Invalid(e),
         };
-        let start = eol + 2;
         pos = start + len + 2;
         if pos > data.len() {
             return Frame::Partial(pos);
@@ -85,6 +77,33 @@ pub fn parse(data: &[u8], args: &mut Vec<Arg>) -> Frame {
         args.push((start, start + len));
     }
     Frame::Command(pos)
+}
+
+/// The `*count\r\n` line at the front of `data` (which starts with `*`):
+/// the count (0 for `*0` and negative counts, which are empty requests) and
+/// the line's length; `None` until the line is complete.
+pub fn multibulk_header(data: &[u8]) -> Result<Option<(usize, usize)>, ProtocolError> {
+    let Some(eol) = find_cr(data, 1) else { return Ok(None) };
+    match integer(&data[1..eol]) {
+        Some(n) if n <= MAX_MULTIBULK => Ok(Some((n.max(0) as usize, eol + 2))),
+        _ => Err(ProtocolError::MultibulkLength),
+    }
+}
+
+/// The `$len\r\n` line at the front of `data`: the bulk's length (at most
+/// `max_bulk`) and the line's length; `None` until the line is complete.
+#[inline]
+pub fn bulk_header(data: &[u8], max_bulk: usize) -> Result<Option<(usize, usize)>, ProtocolError> {
+    match data.first() {
+        None => return Ok(None),
+        Some(b'$') => {}
+        Some(&other) => return Err(ProtocolError::ExpectedDollar(other)),
+    }
+    let Some(eol) = find_cr(data, 1) else { return Ok(None) };
+    match integer(&data[1..eol]) {
+        Some(n) if n >= 0 && n as u64 <= max_bulk as u64 => Ok(Some((n as usize, eol + 2))),
+        _ => Err(ProtocolError::BulkLength),
+    }
 }
 
 /// An inline command: words separated by blanks, `"..."` or `'...'` quoting
@@ -218,23 +237,37 @@ pub fn error(out: &mut Output<'_>, what: fmt::Arguments<'_>) {
 mod tests {
     use super::*;
 
+    const MAX: usize = 512 * 1024 * 1024;
+
     #[test]
     fn multibulk_and_inline() {
         let mut args = Vec::new();
         let req = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING";
-        assert_eq!(parse(req, &mut args), Frame::Command(20));
+        assert_eq!(parse(req, &mut args, MAX), Frame::Command(20));
         assert_eq!(args, [(8, 11), (17, 18)]);
         for cut in 1..20 {
-            assert!(matches!(parse(&req[..cut], &mut args), Frame::Partial(n) if n > cut), "cut {cut}");
+            assert!(matches!(parse(&req[..cut], &mut args, MAX), Frame::Partial(n) if n > cut), "cut {cut}");
         }
-        assert_eq!(parse(b"set a 'b c'  \"\"\r\n", &mut args), Frame::Command(17));
+        assert_eq!(parse(b"set a 'b c'  \"\"\r\n", &mut args, MAX), Frame::Command(17));
         assert_eq!(args, [(0, 3), (4, 5), (7, 10), (14, 14)]);
-        assert_eq!(parse(b"\r\n", &mut args), Frame::Empty(2));
-        assert_eq!(parse(b"*0\r\n", &mut args), Frame::Empty(4));
-        assert_eq!(parse(b"*x\r\n", &mut args), Frame::Invalid(ProtocolError::MultibulkLength));
-        assert_eq!(parse(b"*1\r\n+a\r\n", &mut args), Frame::Invalid(ProtocolError::ExpectedDollar(b'+')));
-        assert_eq!(parse(b"*1\r\n$-1\r\n", &mut args), Frame::Invalid(ProtocolError::BulkLength));
-        assert_eq!(parse(b"get \"a\r\n", &mut args), Frame::Invalid(ProtocolError::UnbalancedQuotes));
+        assert_eq!(parse(b"\r\n", &mut args, MAX), Frame::Empty(2));
+        assert_eq!(parse(b"*0\r\n", &mut args, MAX), Frame::Empty(4));
+        assert_eq!(parse(b"*x\r\n", &mut args, MAX), Frame::Invalid(ProtocolError::MultibulkLength));
+        assert_eq!(parse(b"*1\r\n+a\r\n", &mut args, MAX), Frame::Invalid(ProtocolError::ExpectedDollar(b'+')));
+        assert_eq!(parse(b"*1\r\n$-1\r\n", &mut args, MAX), Frame::Invalid(ProtocolError::BulkLength));
+        assert_eq!(parse(b"get \"a\r\n", &mut args, MAX), Frame::Invalid(ProtocolError::UnbalancedQuotes));
+    }
+
+    #[test]
+    fn bulk_lengths_are_bounded_by_the_maximum() {
+        let mut args = Vec::new();
+        assert_eq!(parse(b"*1\r\n$3\r\nabc\r\n", &mut args, 3), Frame::Command(13));
+        assert_eq!(parse(b"*1\r\n$4\r\nabcd\r\n", &mut args, 3), Frame::Invalid(ProtocolError::BulkLength));
+        // Larger than any buffer, within the maximum: the bytes it needs.
+        assert_eq!(parse(b"*2\r\n$3\r\nSET\r\n$1000000\r\nab", &mut args, MAX), Frame::Partial(1_000_025));
+        assert_eq!(bulk_header(b"$10\r\n", 10), Ok(Some((10, 5))));
+        assert_eq!(bulk_header(b"$10\r", 10), Ok(None));
+        assert_eq!(multibulk_header(b"*-1\r\n"), Ok(Some((0, 5))));
     }
 
     #[test]

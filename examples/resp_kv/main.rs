@@ -1,11 +1,17 @@
 //! An in-memory key-value server speaking the Redis protocol (RESP2).
 //!
 //! ```text
-//! cargo run --release --example resp_kv [ADDR [DRAIN_MS]]   # default 127.0.0.1:6380, 5000
+//! cargo run --release --example resp_kv [ADDR] [--proto-max-bulk-len BYTES] [--drain-ms MS]
 //! redis-cli -p 6380 set greeting hello ex 60
 //! redis-cli -p 6380 ttl greeting
+//! redis-cli -p 6380 -x set big < some.iso
 //! redis-benchmark -p 6380 -t ping,set,get -P 16 -q
 //! ```
+//!
+//! ADDR defaults to 127.0.0.1:6380. `--proto-max-bulk-len` is Redis' option
+//! of that name: the longest value (any bulk argument) accepted, default
+//! 512mb; a number of bytes, or with a unit as Redis reads it (`k`, `kb`,
+//! `m`, `mb`, `g`, `gb`).
 //!
 //! Commands: PING, ECHO, SET (EX, PX, NX, XX, KEEPTTL), GET, DEL, EXISTS,
 //! INCR, DECR, INCRBY, DECRBY, MGET, MSET, EXPIRE, PEXPIRE (NX, XX, GT, LT),
@@ -23,20 +29,30 @@
 //! Graceful drain: on SIGINT/SIGTERM the listener closes at once, and so
 //! do idle connections; a connection with requests in its input answers
 //! every complete one (the whole buffered pipeline), then closes. The
-//! server exits when the last connection has closed, or DRAIN_MS after the
-//! signal (closing the rest); a second signal exits at once. It prints how
-//! many keys it held and how many commands it answered.
+//! server exits when the last connection has closed, or `--drain-ms` after
+//! the signal (default 5000; closing the rest); a second signal exits at
+//! once. It prints how many keys it held and how many commands it answered.
 //!
-//! Bounds: a request must fit in one 64 KiB buffer (so must a value); a
-//! larger one is answered with an error and the connection closed. Replies
-//! go through a 64 KiB output buffer: an MGET larger than that is written in
-//! parts as the client reads them. Up to 2^20 keys with a TTL are evicted on
-//! time by the timer wheel; past that, new TTLs expire lazily (on access).
+//! Bounds: values are bounded by memory and `--proto-max-bulk-len`, not by
+//! the 64 KiB buffers. A request that fits in the input buffer is parsed in
+//! place; a larger multibulk request is read into memory argument by
+//! argument, a large value streaming into one allocation of its announced
+//! length, which the database then keeps. A longer bulk than the maximum is
+//! answered `-ERR Protocol error: invalid bulk length` and the connection
+//! closed, as Redis does (an inline request, or a `*`/`$` line, must fit in
+//! the buffer). A value above 4 KiB is sent by queueing the stored value
+//! itself after its `$len` line, not a copy: a value read by a hundred slow
+//! clients is in memory once. An MGET larger than the output buffer is
+//! written in parts as the client reads them. Up to 2^20 keys with a TTL are
+//! evicted on time by the timer wheel; past that, new TTLs expire lazily (on
+//! access).
 
+mod args;
 mod commands;
 mod db;
 mod frame;
 mod protocol;
+mod spill;
 
 use std::convert::Infallible;
 use std::io;
@@ -52,8 +68,6 @@ use db::Db;
 use protocol::{Kv, Resp};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:6380";
-/// How long a drain may take, in milliseconds.
-const DEFAULT_DRAIN_MS: &str = "5000";
 /// Connections at once (plus the listener, the expirer and the signal machine).
 const MAX_CLIENTS: usize = 10_000;
 /// The size of a request or reply buffer, and how many the loop has: a
@@ -62,6 +76,10 @@ const BUFFER_SIZE: usize = 64 * 1024;
 const BUFFERS: usize = 2_048;
 /// Keys the expirer evicts per turn before letting connections run.
 const EVICT_BUDGET: usize = 1_000;
+/// The longest bulk argument by default: Redis' `proto-max-bulk-len`.
+const MAX_BULK: usize = 512 * 1024 * 1024;
+/// How long a drain may take (`--drain-ms`).
+const DRAIN: Duration = Duration::from_millis(5_000);
 
 /// Every machine of the loop (`#[machine]` writes the dispatch and the
 /// `ServerSeed` enum).
@@ -108,16 +126,41 @@ impl Machine for Expirer {
     }
 }
 
+/// The command line: `[ADDR] [--proto-max-bulk-len BYTES] [--drain-ms MS]`.
+fn options() -> io::Result<(SocketAddr, usize, Duration)> {
+    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let (mut addr, mut max_bulk, mut drain) = (None, MAX_BULK, DRAIN);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--proto-max-bulk-len" {
+            let value = args.next().ok_or_else(|| invalid(format!("{arg} needs a value")))?;
+            max_bulk = memory(&value).ok_or_else(|| invalid(format!("{arg}: not a size: {value}")))?;
+        } else if arg == "--drain-ms" {
+            let value = args.next().ok_or_else(|| invalid(format!("{arg} needs a value")))?;
+            let ms = value.parse().map_err(|e| invalid(format!("{arg}: {value}: {e}")))?;
+            drain = Duration::from_millis(ms);
+        } else if addr.is_none() {
+            addr = Some(arg.parse().map_err(|e| invalid(format!("{arg}: {e}")))?);
+        } else {
+            return Err(invalid(format!("unexpected argument {arg}")));
+        }
+    }
+    Ok((addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("default address")), max_bulk, drain))
+}
+
+/// A size as Redis' configuration reads it: bytes, or `k`/`m`/`g` (powers
+/// of 1000) and `kb`/`mb`/`gb` (powers of 1024), any case.
+fn memory(s: &str) -> Option<usize> {
+    let s = s.to_ascii_lowercase();
+    let units =
+        [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1_000)];
+    let (digits, unit) =
+        units.iter().find_map(|&(suffix, unit)| Some((s.strip_suffix(suffix)?, unit))).unwrap_or((s.as_str(), 1));
+    digits.parse::<usize>().ok()?.checked_mul(unit)
+}
+
 fn main() -> io::Result<()> {
-    let arg = std::env::args().nth(1);
-    let arg = arg.as_deref().unwrap_or(DEFAULT_ADDR);
-    let addr: SocketAddr =
-        arg.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{arg}: {e}")))?;
-    let drain_ms = std::env::args().nth(2);
-    let drain_ms = drain_ms.as_deref().unwrap_or(DEFAULT_DRAIN_MS);
-    let drain: u64 =
-        drain_ms.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{drain_ms}: {e}")))?;
-    let drain = Duration::from_millis(drain);
+    let (addr, max_bulk, drain) = options()?;
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
 
@@ -129,7 +172,7 @@ fn main() -> io::Result<()> {
     let signals = [libc::SIGINT, libc::SIGTERM];
     lp.add_machine_with(|scope| SignalShutdown::draining(&signals, drain, scope).map(Server::Shutdown))
         .map_err(io::Error::other)?;
-    let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now())));
+    let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now()), max_bulk));
     lp.add_machine_with(|scope| {
         let notifier = scope.notifier();
         scope.db.set_expirer(notifier);
@@ -141,4 +184,20 @@ fn main() -> io::Result<()> {
     lp.run()?;
     println!("resp_kv: stopped with {} keys after {} commands", lp.context().db.len(), lp.context().answered);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory;
+
+    #[test]
+    fn sizes_read_as_redis_reads_them() {
+        assert_eq!(memory("1000"), Some(1000));
+        assert_eq!(memory("512mb"), Some(512 << 20));
+        assert_eq!(memory("2K"), Some(2000));
+        assert_eq!(memory("1gb"), Some(1 << 30));
+        for bad in ["", "mb", "-1", "1.5mb", "1 mb", "1tb"] {
+            assert_eq!(memory(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -132,6 +132,7 @@ mod event_set;
 mod evented;
 mod io_event;
 mod io_source;
+mod loom;
 pub mod machine;
 mod poll;
 mod poll_opt;

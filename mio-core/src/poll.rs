@@ -1,6 +1,7 @@
 //! `Poll` and `Events`: the low-level selector, without timers or channel.
 
 use std::io;
+use std::os::fd::RawFd;
 use std::time::Duration;
 
 use crate::{sys, EventSet, Evented, IoEvent, PollOpt, Token};
@@ -114,9 +115,10 @@ impl Poll {
         &self.selector
     }
 
-    /// Registers the loop's waker under the reserved token, level-triggered.
-    pub(crate) fn register_waker(&self, waker: &sys::Waker) -> io::Result<()> {
-        self.selector.register(waker.as_raw_fd(), Token::RESERVED, EventSet::readable(), PollOpt::level())
+    /// Registers the loop's waker (its fd) under the reserved token,
+    /// level-triggered.
+    pub(crate) fn register_waker(&self, waker: RawFd) -> io::Result<()> {
+        self.selector.register(waker, Token::RESERVED, EventSet::readable(), PollOpt::level())
     }
 
     /// Registers `io` for `interest` under `token`.

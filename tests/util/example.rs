@@ -28,7 +28,15 @@ pub fn example_binary(name: &str) -> PathBuf {
     // The test runs from target/<profile>/deps/<test>-<hash>.
     let exe = std::env::current_exe().expect("current_exe");
     let profile_dir = exe.parent().and_then(Path::parent).expect("test binary outside target/<profile>/deps");
-    let target_dir = profile_dir.parent().expect("target dir");
+    let mut target_dir = profile_dir.parent().expect("target dir");
+    // Built for an explicit target (`CARGO_BUILD_TARGET`, as the sanitizer
+    // run does): target/<triple>/<profile>/deps, and the nested build below
+    // inherits the variable, so it also writes under <triple>.
+    if let Some(triple) = std::env::var_os("CARGO_BUILD_TARGET") {
+        if target_dir.file_name() == Some(triple.as_os_str()) {
+            target_dir = target_dir.parent().expect("target dir");
+        }
+    }
     let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => "dev",
         Some(other) => other,

@@ -15,22 +15,29 @@
 //!
 //! The ring (`ring.rs`) is the one place outside the system layer with
 //! `unsafe` code. Its module documentation states the algorithm and the
-//! invariants each `unsafe` block relies on, and it is model-checked with
-//! loom (which explores interleavings and memory orderings, within a
-//! preemption bound): two producers
-//! (with their own handles, or sharing one) and the consumer on rings of one
-//! and two slots (no message lost or duplicated, each producer's order kept,
-//! `Full` handing the message back), of the close racing sends (each message
-//! dropped exactly once), and of the wrap-around. Run the models with
-//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::ring`
-//! (CI does).
+//! invariants each `unsafe` block relies on.
 //!
-//! The other atomics here are the wake-up handshake in `wake_state.rs`: one
+//! The other atomics here are the sleep handshake (`wake_state.rs`): one
 //! state byte, read `SeqCst` by senders after their `SeqCst` claim of a
 //! slot, and written `SeqCst` by the loop before its last look at the
-//! ring's tail: a Dekker pattern without a fence on the send path, whose
-//! argument is written down there and exercised by the integration tests
-//! (`tests/channel.rs`) and the loop's stalled-sender test.
+//! ring's tail, a Dekker pattern without a fence on the send path. The
+//! event loop makes one call, `Receiver::poll_or_sleep`, which decides
+//! whether its poll may block; `wake_state.rs` states the handshake and its
+//! invariants.
+//!
+//! Both are model-checked with loom (`tests/loom_*.rs`, through the crate's
+//! one loom shim, `crate::loom`), which explores interleavings and memory
+//! orderings within a preemption bound. The ring: two producers (with their
+//! own handles, or sharing one) and the consumer on rings of one and two
+//! slots (no message lost or duplicated, each producer's order kept, `Full`
+//! handing the message back), the close racing sends (each message dropped
+//! exactly once), and the wrap-around. The handshake: senders racing the
+//! loop's decision to sleep (no lost wake-up, no sleep with a message
+//! ready, at most one waker write per sleep), a sender stalled between
+//! claiming its slot and writing it included. Run them with
+//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::tests::loom_`
+//! (CI does). The unit tests (`tests/`) run the same code on real threads,
+//! as do the integration tests (`tests/channel.rs` of the facade).
 
 #![deny(unsafe_code)]
 
@@ -47,7 +54,8 @@ pub use sender::Sender;
 pub(crate) use wake_state::WakeState;
 
 use std::io;
-use std::sync::Arc;
+
+use crate::loom::sync::Arc;
 
 /// Creates the loop's channel: the receiving end and the first sender.
 pub(crate) fn channel<M>(capacity: usize) -> io::Result<(Sender<M>, Receiver<M>)> {
@@ -55,3 +63,6 @@ pub(crate) fn channel<M>(capacity: usize) -> io::Result<(Sender<M>, Receiver<M>)
     let wake = Arc::new(WakeState::new()?);
     Ok((Sender::new(tx, Arc::clone(&wake)), Receiver::new(rx, wake)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,10 @@
 //! The channel's queue: a bounded, preallocated multi-producer
 //! single-consumer ring.
 //!
-//! This is the one file of the crate outside `sys/` with `unsafe` code; the
-//! loom models at the bottom check it (`RUSTFLAGS="--cfg loom"
-//! LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::ring`).
+//! This is the one file of the crate outside `sys/` with `unsafe` code. Its
+//! atomics and cell come from the crate's loom shim (`crate::loom`), so that
+//! the loom models in `tests/loom_ring.rs` (and `tests/loom_handshake.rs`)
+//! check this very code; its unit tests are in `tests/ring.rs`.
 //!
 //! # Algorithm
 //!
@@ -78,13 +79,15 @@
 //!
 //! The stamps carry the message from producer to consumer, the published
 //! `head` carries the slot back (both Release/Acquire). The CAS on `tail`
-//! is `SeqCst` for the loop's sleep handshake (`WakeState`): it is the
-//! sender's store, read `SeqCst` by [`Consumer::is_claimed`] after the loop
-//! announces its sleep, while the sender reads the loop's state after its
-//! CAS. So a claimed position is either seen by the loop's last check or its
-//! sender sees the loop asleep, and no fence is needed after the write (on
-//! x86-64 the `lock cmpxchg` is the barrier; a fence after the message's
-//! store would wait for that store's cache miss on every send).
+//! is `SeqCst` for the loop's sleep handshake (`wake_state.rs` states it): it
+//! is the sender's store, read `SeqCst` by [`Consumer::is_claimed`] after the
+//! loop announces its sleep, while the sender reads the loop's state after
+//! its CAS. So a claimed position is either seen by the loop's last check or
+//! its sender sees the loop asleep, and no fence is needed after the write
+//! (on x86-64 the `lock cmpxchg` is the barrier; a fence after the message's
+//! store would wait for that store's cache miss on every send). Loom models
+//! `SeqCst` accesses as `AcqRel`; the fence that stands in for their order
+//! in models only is in `WakeState::notify`, not here.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -92,62 +95,10 @@
 use std::fmt;
 use std::mem::{self, MaybeUninit};
 
-use shim::{spin_loop, Arc, AtomicUsize, Ordering, UnsafeCell};
-
-/// std's types, or loom's when model checking (the unit tests under
-/// `--cfg loom`; loom is a dev-dependency, so other builds with that flag
-/// use std's), behind one small API (loom's `UnsafeCell` has no `get`).
-mod shim {
-    #[cfg(all(test, loom))]
-    pub(super) use loom::{
-        cell::UnsafeCell,
-        hint::spin_loop,
-        sync::atomic::{AtomicUsize, Ordering},
-        sync::Arc,
-    };
-    #[cfg(not(all(test, loom)))]
-    pub(super) use std::{
-        hint::spin_loop,
-        sync::atomic::{AtomicUsize, Ordering},
-        sync::Arc,
-    };
-
-    /// `std::cell::UnsafeCell` with loom's closure-based access.
-    #[cfg(not(all(test, loom)))]
-    #[derive(Debug)]
-    pub(super) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-    #[cfg(not(all(test, loom)))]
-    impl<T> UnsafeCell<T> {
-        pub(super) fn new(value: T) -> UnsafeCell<T> {
-            UnsafeCell(std::cell::UnsafeCell::new(value))
-        }
-
-        #[inline(always)]
-        pub(super) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-            f(self.0.get())
-        }
-    }
-}
-
-/// After the `n`th failed CAS on `tail` in a row: `2^min(n, 4)` spin-loop
-/// hints, so that the winner gets on before we touch the line again. (Under
-/// loom every hint is a yield point the model explores, so there it is one.)
-#[inline]
-fn back_off(failures: &mut u32) {
-    #[cfg(not(all(test, loom)))]
-    {
-        for _ in 0..1u32 << (*failures).min(4) {
-            spin_loop();
-        }
-        *failures += 1;
-    }
-    #[cfg(all(test, loom))]
-    {
-        let _ = failures;
-        spin_loop();
-    }
-}
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::sync::Arc;
+use crate::loom::Backoff;
 
 /// Keeps its content on its own cache line (128 bytes: two lines on x86-64,
 /// whose prefetcher pulls lines in pairs).
@@ -319,7 +270,7 @@ impl<T> Producer<T> {
     fn claim(&self) -> Result<usize, Refused> {
         let ring = &*self.ring;
         let mut tail = ring.tail.0.load(Ordering::Relaxed);
-        let mut failures = 0u32;
+        let mut backoff = Backoff::new();
         loop {
             if tail & ring.mark_bit != 0 {
                 return Err(Refused::Closed);
@@ -349,7 +300,7 @@ impl<T> Producer<T> {
                 Err(current) => {
                     // Another producer won the position: back off a little
                     // (longer each time) so the winners get on.
-                    back_off(&mut failures);
+                    backoff.spin();
                     tail = current;
                 }
             }
@@ -358,20 +309,20 @@ impl<T> Producer<T> {
 
     /// Claims the next position without writing it: a sender stalled
     /// mid-push, for the event loop's tests. `None` if full or closed.
-    #[cfg(all(test, not(loom)))]
+    #[cfg(test)]
     pub(crate) fn claim_unwritten(&self) -> Option<Unwritten<'_, T>> {
         self.claim().ok().map(|pos| Unwritten { ring: &self.ring, pos })
     }
 }
 
 /// A claimed position whose message is not written yet (tests only).
-#[cfg(all(test, not(loom)))]
+#[cfg(test)]
 pub(crate) struct Unwritten<'a, T> {
     ring: &'a Ring<T>,
     pos: usize,
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(test)]
 impl<T> Unwritten<'_, T> {
     /// Finishes the push.
     pub(crate) fn write(self, value: T) {
@@ -444,500 +395,6 @@ impl<T> Drop for Consumer<T> {
         // behind it) goes with the ring.
         while let Some(msg) = self.pop() {
             drop(msg);
-        }
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Arc, Barrier};
-    use std::thread;
-
-    use super::{ring, Consumer, Producer, PushError};
-
-    /// Counts drops.
-    #[derive(Debug)]
-    struct Counted(u64, Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.1.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    #[test]
-    fn fifo_order() {
-        let (tx, mut rx) = ring(8);
-        assert!(rx.is_empty());
-        for i in 0..5u32 {
-            tx.push(i).unwrap();
-        }
-        assert!(!rx.is_empty());
-        for i in 0..5 {
-            assert_eq!(rx.pop(), Some(i));
-        }
-        assert!(rx.is_empty());
-        assert_eq!(rx.pop(), None);
-    }
-
-    #[test]
-    fn exactly_capacity_messages_fit_then_full_hands_the_message_back() {
-        for cap in [1usize, 2, 3, 4, 5, 7, 8, 4096] {
-            let (tx, mut rx) = ring(cap);
-            // Twice, the second time on the next lap.
-            for _round in 0..2 {
-                for i in 0..cap {
-                    assert!(tx.push(i).is_ok(), "cap {cap}: push {i} failed");
-                }
-                match tx.push(usize::MAX) {
-                    Err(PushError::Full(m)) => assert_eq!(m, usize::MAX),
-                    other => panic!("cap {cap}: expected Full, got {other:?}"),
-                }
-                // One pop makes room for exactly one push.
-                assert_eq!(rx.pop(), Some(0));
-                tx.push(cap).unwrap();
-                assert!(matches!(tx.push(0), Err(PushError::Full(0))));
-                for i in 1..=cap {
-                    assert_eq!(rx.pop(), Some(i), "cap {cap}");
-                }
-                assert_eq!(rx.pop(), None);
-            }
-        }
-    }
-
-    #[test]
-    fn wraps_around_over_many_laps() {
-        for cap in [1usize, 3, 4, 5, 64] {
-            let (tx, mut rx) = ring(cap);
-            let mut next_in = 0u64;
-            let mut next_out = 0u64;
-            // Varying fill levels, so that the head and tail cross the wrap
-            // point at every offset.
-            for round in 0..1_000u64 {
-                let queued = (next_in - next_out) as usize;
-                let burst = (round as usize % cap + 1).min(cap - queued);
-                for _ in 0..burst {
-                    tx.push(next_in).unwrap();
-                    next_in += 1;
-                }
-                let queued = (next_in - next_out) as usize;
-                if queued == cap {
-                    assert!(matches!(tx.push(0), Err(PushError::Full(0))));
-                }
-                for _ in 0..(round as usize * 7) % (queued + 1) {
-                    assert_eq!(rx.pop(), Some(next_out));
-                    next_out += 1;
-                }
-            }
-            while let Some(v) = rx.pop() {
-                assert_eq!(v, next_out);
-                next_out += 1;
-            }
-            assert_eq!(next_out, next_in);
-            assert!(next_in > 10 * cap as u64);
-        }
-    }
-
-    #[test]
-    fn every_message_is_dropped_exactly_once() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, mut rx) = ring(4);
-        let msg = |i| Counted(i, Arc::clone(&drops));
-        // Delivered: dropped by whoever received it.
-        tx.push(msg(0)).unwrap();
-        drop(rx.pop().unwrap());
-        assert_eq!(drops.load(Ordering::SeqCst), 1);
-        // Full: handed back.
-        for i in 1..=4 {
-            tx.push(msg(i)).unwrap();
-        }
-        match tx.push(msg(5)) {
-            Err(PushError::Full(m)) => assert_eq!(m.0, 5),
-            other => panic!("expected Full, got {other:?}"),
-        }
-        assert_eq!(drops.load(Ordering::SeqCst), 2);
-        // Queued when the consumer goes: dropped at once, senders alive.
-        drop(rx);
-        assert_eq!(drops.load(Ordering::SeqCst), 6);
-        // Sent after the close: handed back.
-        match tx.push(msg(6)) {
-            Err(PushError::Closed(m)) => assert_eq!(m.0, 6),
-            other => panic!("expected Closed, got {other:?}"),
-        }
-        assert_eq!(drops.load(Ordering::SeqCst), 7);
-        drop(tx);
-        assert_eq!(drops.load(Ordering::SeqCst), 7);
-    }
-
-    #[test]
-    fn messages_left_behind_a_not_ready_slot_go_with_the_ring() {
-        // Simulates a push that claimed its position and had not written it
-        // when the consumer was dropped: the consumer's drain stops there,
-        // the ring's own drop takes the rest.
-        let drops = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = ring(4);
-        tx.push(Counted(0, Arc::clone(&drops))).unwrap();
-        // Claim position 1 by hand, as a producer between its CAS and its write.
-        let ring = Arc::clone(&tx.ring);
-        ring.tail.0.store(2, Ordering::SeqCst);
-        // Position 2 is pushed by hand too, like a producer would, and is
-        // ready behind the unready one.
-        let slot = &ring.slots[2];
-        ring.tail.0.store(3, Ordering::SeqCst);
-        slot.value.with_mut(|p| {
-            // SAFETY: test-only; position 2 is claimed above and nobody else
-            // touches slot 2.
-            unsafe { (*p).write(Counted(2, Arc::clone(&drops))) };
-        });
-        slot.stamp.store(3, Ordering::Release);
-        drop(rx);
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the drain stops at the unready slot");
-        assert!(matches!(tx.push(Counted(9, Arc::clone(&drops))), Err(PushError::Closed(_))));
-        assert_eq!(drops.load(Ordering::SeqCst), 2);
-        drop(ring);
-        drop(tx);
-        assert_eq!(drops.load(Ordering::SeqCst), 3, "the ring dropped the message behind");
-    }
-
-    #[test]
-    fn sends_racing_with_the_close_are_dropped_exactly_once() {
-        const PRODUCERS: u64 = 4;
-        const PER: u64 = 20_000;
-        for _ in 0..20 {
-            let drops = Arc::new(AtomicUsize::new(0));
-            let (tx, mut rx) = ring(64);
-            let start = Arc::new(Barrier::new(PRODUCERS as usize + 1));
-            let threads: Vec<_> = (0..PRODUCERS)
-                .map(|p| {
-                    let (tx, start, drops) = (tx.clone(), Arc::clone(&start), Arc::clone(&drops));
-                    thread::spawn(move || {
-                        start.wait();
-                        // (queued, handed back)
-                        let (mut queued, mut back) = (0usize, 0usize);
-                        for i in 0..PER {
-                            match tx.push(Counted(p << 32 | i, Arc::clone(&drops))) {
-                                Ok(()) => queued += 1,
-                                Err(PushError::Full(_)) => back += 1,
-                                Err(PushError::Closed(_)) => {
-                                    back += 1;
-                                    break;
-                                }
-                            }
-                        }
-                        (queued, back)
-                    })
-                })
-                .collect();
-            start.wait();
-            let mut received = 0usize;
-            for _ in 0..1_000 {
-                if rx.pop().is_some() {
-                    received += 1;
-                }
-            }
-            drop(rx);
-            let (mut queued, mut back) = (0, 0);
-            for t in threads {
-                let (q, b) = t.join().unwrap();
-                queued += q;
-                back += b;
-            }
-            drop(tx);
-            // Every message is gone: received, handed back, drained or
-            // dropped with the ring; and none twice.
-            assert_eq!(drops.load(Ordering::SeqCst), queued + back);
-            assert!(received <= queued);
-        }
-    }
-
-    #[test]
-    fn producers_sharing_one_handle_lose_nothing() {
-        // A `Sender` is `Sync`: threads may push through one `Producer`
-        // (and its cached head) by reference.
-        const PER: u64 = 100_000;
-        let (tx, mut rx) = ring(8);
-        let mut next = [0u64; 4];
-        thread::scope(|s| {
-            for p in 0..4u64 {
-                let tx = &tx;
-                s.spawn(move || push_sequence(tx, p, PER));
-            }
-            pop_sequences(&mut rx, &mut next, PER, "shared handle");
-        });
-        assert_eq!(rx.pop(), None);
-    }
-
-    /// Pushes `producer << 32 | i` for `i` in `0..per`, yielding and
-    /// retrying on `Full`; returns how many times it was full.
-    fn push_sequence(tx: &Producer<u64>, producer: u64, per: u64) -> u64 {
-        let mut full = 0;
-        for i in 0..per {
-            let mut msg = producer << 32 | i;
-            loop {
-                match tx.push(msg) {
-                    Ok(()) => break,
-                    Err(PushError::Full(m)) => {
-                        msg = m;
-                        full += 1;
-                        thread::yield_now();
-                    }
-                    Err(PushError::Closed(_)) => panic!("closed"),
-                }
-            }
-        }
-        full
-    }
-
-    /// Pops until every producer's `per` messages arrived, checking that
-    /// each producer's come in order.
-    fn pop_sequences(rx: &mut Consumer<u64>, next: &mut [u64], per: u64, what: &str) {
-        let mut got = 0;
-        while got < next.len() as u64 * per {
-            match rx.pop() {
-                Some(msg) => {
-                    let (p, i) = ((msg >> 32) as usize, msg & 0xffff_ffff);
-                    assert_eq!(next[p], i, "{what}: producer {p} out of order");
-                    next[p] += 1;
-                    got += 1;
-                }
-                None => thread::yield_now(),
-            }
-        }
-        assert!(next.iter().all(|&n| n == per), "{what}: every message arrived");
-    }
-
-    #[test]
-    fn four_producers_stress_per_producer_order_and_totals() {
-        const PRODUCERS: u64 = 4;
-        const PER: u64 = 200_000;
-        for cap in [1usize, 3, 64, 4096] {
-            let (tx, mut rx) = ring(cap);
-            let start = Arc::new(Barrier::new(PRODUCERS as usize + 1));
-            let threads: Vec<_> = (0..PRODUCERS)
-                .map(|p| {
-                    let (tx, start) = (tx.clone(), Arc::clone(&start));
-                    thread::spawn(move || {
-                        start.wait();
-                        push_sequence(&tx, p, PER)
-                    })
-                })
-                .collect();
-            drop(tx);
-            start.wait();
-            let mut next = [0u64; PRODUCERS as usize];
-            pop_sequences(&mut rx, &mut next, PER, &format!("cap {cap}"));
-            for t in threads {
-                t.join().unwrap();
-            }
-            assert_eq!(rx.pop(), None);
-        }
-    }
-}
-
-/// Model checks: loom explores the interleavings and the memory orderings
-/// (within its preemption bound) of a few producers and the consumer, and
-/// fails on any unsynchronized access to a slot. `RUSTFLAGS="--cfg loom"
-/// LOOM_MAX_PREEMPTIONS=3 cargo test -p mio-core --lib --release channel::ring`.
-///
-/// Each ordering in the ring is load-bearing: weakening any Acquire or
-/// Release to Relaxed, or letting `has_room` accept one more message, makes
-/// at least one model fail.
-#[cfg(all(test, loom))]
-mod loom_models {
-    use loom::sync::atomic::AtomicUsize;
-    use loom::sync::Arc;
-    use loom::thread;
-    use std::sync::atomic::Ordering;
-
-    use super::{ring, Consumer, Producer, PushError};
-
-    /// Pushes `msgs` in order without retrying; returns those that went in.
-    /// A `Full` must hand back the very message pushed.
-    fn push_all(tx: &Producer<u64>, msgs: impl Iterator<Item = u64>) -> Vec<u64> {
-        let mut pushed = Vec::new();
-        for msg in msgs {
-            match tx.push(msg) {
-                Ok(()) => pushed.push(msg),
-                Err(PushError::Full(m)) => assert_eq!(m, msg, "Full hands the message back"),
-                Err(PushError::Closed(_)) => panic!("closed while the consumer lives"),
-            }
-        }
-        pushed
-    }
-
-    /// One pop attempt by the consumer, into `got`.
-    ///
-    /// loom's DPOR remembers only the last access to each atomic, so a
-    /// consumer's load of a stamp that a producer then loads and stores is
-    /// not reordered after that store unless some other access makes them
-    /// dependent. Each model therefore runs twice: with the consumer going
-    /// first (loom keeps running the current thread), and with it yielding
-    /// before each attempt, which lets the producers get ahead.
-    fn pop_into(rx: &mut Consumer<u64>, got: &mut Vec<u64>, yield_first: bool) {
-        if yield_first {
-            thread::yield_now();
-        }
-        if let Some(msg) = rx.pop() {
-            got.push(msg);
-        }
-    }
-
-    /// After the concurrent part: drains the ring, then checks that it holds
-    /// exactly `cap` messages again (the stamps were left consistent).
-    fn drain_and_refill(rx: &mut Consumer<u64>, tx: &Producer<u64>, cap: usize, got: &mut Vec<u64>) {
-        while let Some(msg) = rx.pop() {
-            got.push(msg);
-        }
-        for i in 0..cap as u64 {
-            tx.push(i).unwrap();
-        }
-        assert!(matches!(tx.push(u64::MAX), Err(PushError::Full(u64::MAX))));
-        for i in 0..cap as u64 {
-            assert_eq!(rx.pop(), Some(i));
-        }
-        assert_eq!(rx.pop(), None);
-    }
-
-    /// Two producers push `per` messages each (no retries: a `Full` hands
-    /// the message back) while the consumer pops `pops` times; then the rest
-    /// is drained. Every message that went in comes out once, each producer's
-    /// in order; none that came back comes out.
-    fn two_producers(cap: usize, per: u64, pops: usize) {
-        for yield_first in [false, true] {
-            two_producers_once(cap, per, pops, yield_first, false);
-        }
-    }
-
-    /// `shared`: both threads push through one `Producer` (a `Sender` is
-    /// `Sync`), so they share its cached `head` too.
-    fn two_producers_once(cap: usize, per: u64, pops: usize, yield_first: bool, shared: bool) {
-        loom::model(move || {
-            let (tx, mut rx) = ring::<u64>(cap);
-            let one = Arc::new(tx.clone());
-            let threads: Vec<_> = (0..2u64)
-                .map(|p| {
-                    let (tx, one) = (tx.clone(), Arc::clone(&one));
-                    thread::spawn(move || push_all(if shared { &one } else { &tx }, (0..per).map(|i| p << 32 | i)))
-                })
-                .collect();
-            let mut got = Vec::new();
-            for _ in 0..pops {
-                pop_into(&mut rx, &mut got, yield_first);
-            }
-            let pushed: Vec<Vec<u64>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-            drain_and_refill(&mut rx, &tx, cap, &mut got);
-            for (p, pushed) in pushed.iter().enumerate() {
-                let mine: Vec<u64> = got.iter().copied().filter(|m| (m >> 32) as usize == p).collect();
-                assert_eq!(&mine, pushed, "producer {p}: lost, duplicated or reordered");
-            }
-            assert_eq!(got.len(), pushed.iter().map(Vec::len).sum::<usize>());
-        });
-    }
-
-    #[test]
-    fn loom_two_producers_capacity_1() {
-        two_producers(1, 2, 2);
-    }
-
-    #[test]
-    fn loom_two_producers_capacity_2() {
-        two_producers(2, 2, 2);
-    }
-
-    #[test]
-    fn loom_two_threads_share_one_producer() {
-        for cap in [1, 2] {
-            two_producers_once(cap, 2, 2, true, true);
-        }
-    }
-
-    /// Full is exact and hands back the message while a pop runs concurrently.
-    #[test]
-    fn loom_full_races_a_pop() {
-        loom::model(|| {
-            let (tx, mut rx) = ring::<u32>(1);
-            tx.push(1).unwrap();
-            let tx2 = tx.clone();
-            let t = thread::spawn(move || match tx2.push(2) {
-                Ok(()) => true,
-                Err(PushError::Full(m)) => {
-                    assert_eq!(m, 2);
-                    false
-                }
-                Err(PushError::Closed(_)) => panic!("closed"),
-            });
-            assert_eq!(rx.pop(), Some(1));
-            let pushed = t.join().unwrap();
-            assert_eq!(rx.pop(), pushed.then_some(2));
-            assert_eq!(rx.pop(), None);
-        });
-    }
-
-    /// Counts drops with a loom atomic, so that loom sees the ordering.
-    #[derive(Debug)]
-    struct Counted(Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// The consumer is dropped while two producers push: each message is
-    /// dropped exactly once, wherever it ends up (handed back, drained by the
-    /// consumer, or left in the ring).
-    #[test]
-    fn loom_close_races_sends() {
-        loom::model(|| {
-            let drops = Arc::new(AtomicUsize::new(0));
-            let (tx, mut rx) = ring::<Counted>(2);
-            tx.push(Counted(Arc::clone(&drops))).unwrap();
-            let threads: Vec<_> = (0..2)
-                .map(|_| {
-                    let (tx, drops) = (tx.clone(), Arc::clone(&drops));
-                    thread::spawn(move || match tx.push(Counted(drops)) {
-                        Ok(()) => 0,
-                        Err(PushError::Full(m) | PushError::Closed(m)) => {
-                            drop(m);
-                            1
-                        }
-                    })
-                })
-                .collect();
-            drop(tx);
-            let popped = rx.pop().map(drop).is_some();
-            drop(rx);
-            let back: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
-            // All three are dropped by now: the last `Arc` of the ring went
-            // with the last producer.
-            assert_eq!(drops.load(Ordering::SeqCst), 3, "popped={popped} back={back}");
-        });
-    }
-
-    /// A producer races the consumer across the wrap point of a 2-slot ring,
-    /// starting from each slot and on a later lap.
-    #[test]
-    fn loom_wrap_around() {
-        for (warm_up, yield_first) in [(1u64, false), (2, false), (3, false), (1, true), (2, true), (3, true)] {
-            loom::model(move || {
-                let (tx, mut rx) = ring::<u64>(2);
-                // Move head and tail on by `warm_up` positions, sequentially.
-                for i in 0..warm_up {
-                    tx.push(1000 + i).unwrap();
-                    assert_eq!(rx.pop(), Some(1000 + i));
-                }
-                let producer = tx.clone();
-                let t = thread::spawn(move || push_all(&producer, 0..3));
-                let mut got = Vec::new();
-                for _ in 0..2 {
-                    pop_into(&mut rx, &mut got, yield_first);
-                }
-                let pushed = t.join().unwrap();
-                drain_and_refill(&mut rx, &tx, 2, &mut got);
-                assert_eq!(got, pushed);
-                assert!(pushed.len() >= 2, "two fit in an empty ring of two");
-            });
         }
     }
 }

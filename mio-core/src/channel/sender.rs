@@ -1,9 +1,8 @@
 //! `Sender`: the sending half, for any thread.
 
-use std::sync::Arc;
-
 use super::ring::{Producer, PushError};
 use super::{NotifyError, WakeState};
+use crate::loom::sync::Arc;
 
 /// Sends messages into an [`EventLoop`](crate::EventLoop) from any thread;
 /// the loop's [`Handler::notify`](crate::Handler::notify) receives them.
@@ -63,12 +62,30 @@ impl<M> Sender<M> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(test)]
 impl<M> Sender<M> {
     /// Claims a slot without writing it, as a sender descheduled mid-send
-    /// would leave it (for the loop's tests).
-    pub(crate) fn claim_unwritten(&self) -> Option<super::ring::Unwritten<'_, M>> {
-        self.tx.claim_unwritten()
+    /// would leave it (for tests and models); `None` if full or closed.
+    pub(crate) fn claim_unwritten(&self) -> Option<StalledSend<'_, M>> {
+        self.tx.claim_unwritten().map(|claimed| StalledSend { claimed, wake: &self.wake })
+    }
+}
+
+/// A send stalled between claiming its slot and writing its message (tests
+/// and models only).
+#[cfg(test)]
+pub(crate) struct StalledSend<'a, M> {
+    claimed: super::ring::Unwritten<'a, M>,
+    wake: &'a WakeState,
+}
+
+#[cfg(test)]
+impl<M> StalledSend<'_, M> {
+    /// The rest of [`Sender::send`]: writes the message, then wakes the loop
+    /// if it sleeps.
+    pub(crate) fn finish(self, msg: M) -> std::io::Result<()> {
+        self.claimed.write(msg);
+        self.wake.notify()
     }
 }
 

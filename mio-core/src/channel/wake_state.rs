@@ -1,9 +1,64 @@
-//! The sleep/wake handshake between the loop and its senders.
+//! The sleep handshake between the loop and its senders.
+//!
+//! The loop must not block in its poll while a message waits for it, and a
+//! sender should not write the loop's waker (a system call) unless the loop
+//! may be blocked and no other sender has written it for this sleep. The
+//! handshake is Dekker's: each side writes its own variable, then reads the
+//! other side's, all four accesses `SeqCst`.
+//!
+//! * The loop, in its one call `Receiver::poll_or_sleep`: if a message is
+//!   ready, it polls without blocking and tells nobody. Otherwise it stores
+//!   `SLEEPING` ([`WakeState::going_to_sleep`]) and reads the ring's `tail`
+//!   one last time (`Consumer::is_claimed`). If no sender has claimed a slot
+//!   since its last pop, it blocks in the poll, then stores `AWAKE`
+//!   ([`WakeState::woke_up`]). If one has, it stores `AWAKE` and does not
+//!   block: it waits briefly for the message to be written, then polls
+//!   without blocking if it is, or for at most `STALLED_SENDER_POLL` (1 ms)
+//!   if not (the sender is stalled mid-write and may have seen the loop
+//!   awake, so nobody would wake it), and decides again on its next turn.
+//! * A sender, in `Sender::send`: claims a slot with the ring's `SeqCst` CAS
+//!   of `tail`, writes its message, and reads the state
+//!   ([`WakeState::notify`]). Only if it is `SLEEPING` does it try to move it
+//!   to `NOTIFIED`, and only the sender whose swap succeeds writes the waker.
+//! * The waker's event, when the poll reports it: the loop resets the waker
+//!   (`Receiver::drain_waker`).
+//!
+//! # Invariants
+//!
+//! 1. No lost wake-up. The four accesses fall in one total order. If the
+//!    loop's store of `SLEEPING` comes before a sender's CAS, the sender's
+//!    read of the state comes after it and sees `SLEEPING` (the sender
+//!    writes the waker) or `NOTIFIED` (another sender's write is on its
+//!    way); the loop stores `AWAKE` only after its poll returned. If the CAS
+//!    comes first, the loop's last read of `tail` sees the claimed slot, and
+//!    the loop does not block.
+//! 2. No sleep with a message ready. A message whose send finished before
+//!    the loop's turn (happened before it) is seen ready, and the loop polls
+//!    without blocking or announcing anything. A claimed slot whose message
+//!    is not written yet keeps the loop from blocking for longer than 1 ms
+//!    at a time until it is.
+//! 3. At most one waker write per sleep: only the winner of the swap from
+//!    `SLEEPING` writes, and the state is `SLEEPING` again only when the loop
+//!    announces its next sleep (or the write failed, for a later send to
+//!    retry).
+//! 4. No fence and no system call on the send path while the loop is awake
+//!    (the common case under load): a send costs the CAS, the message's
+//!    write and one load, which stays a shared cache line between senders.
+//!    The sender's `SeqCst` CAS is its half of the handshake, so nothing is
+//!    needed after the write (on x86-64 the `lock cmpxchg` is the barrier).
+//!
+//! The loom models in `channel/tests/loom_handshake.rs` check 1 to 3 on the
+//! real code, a stalled sender included. Loom models `SeqCst` accesses as
+//! `AcqRel`, under which this Dekker pattern would fail; in models only,
+//! `loom_seq_cst_fence` (nothing in other builds) after each side's write
+//! restores the total order that the C++20 memory model gives the four
+//! `SeqCst` accesses. Removing either fence makes the models fail, which
+//! shows they exercise this order.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
-use crate::sys::Waker;
+use crate::loom::sync::atomic::{loom_seq_cst_fence, AtomicU64, AtomicU8, Ordering};
+use crate::loom::Waker;
 
 /// The loop is running handlers (or polls without blocking): senders only push.
 const AWAKE: u8 = 0;
@@ -12,30 +67,8 @@ const SLEEPING: u8 = 1;
 /// A sender has written (or is writing) the waker for this sleep.
 const NOTIFIED: u8 = 2;
 
-/// Whether the loop may be blocked in `poll`, and the waker to end that.
-///
-/// The handshake is Dekker's: each side writes its own variable, then reads
-/// the other side's, all four accesses `SeqCst`, so they fall in one total
-/// order.
-///
-/// * The loop, before a poll that may block, stores `SLEEPING` and checks
-///   the queue's `tail` one last time
-///   ([`going_to_sleep`](Self::going_to_sleep) then `Receiver::has_claimed`);
-///   it blocks only if no sender has claimed a slot since its last pop.
-/// * A sender claims its slot with a `SeqCst` CAS of the queue's `tail`,
-///   writes its message, and reads the state ([`notify`](Self::notify));
-///   only if it is `SLEEPING` does it try to move it to `NOTIFIED`, and only
-///   the sender whose swap succeeds writes the waker.
-///
-/// If the loop's store comes first in that order, the sender's read comes
-/// after it and sees `SLEEPING` (or `NOTIFIED`, where another sender's write
-/// is already on its way). If the sender's CAS comes first, the loop's last
-/// check sees the claimed slot and does not block; if the message is not
-/// written yet (the sender was descheduled mid-send) the loop waits for it
-/// briefly, then polls IO at a short interval until it is. So a queued
-/// message never waits for an unrelated wake-up, each sleep costs at most one
-/// waker write, and while the loop is `AWAKE` a send costs the CAS, the
-/// write and one load: no fence, no system call.
+/// Whether the loop may be blocked in `poll`, and the waker to end that
+/// (the module doc states the handshake).
 #[derive(Debug)]
 pub(crate) struct WakeState {
     state: AtomicU8,
@@ -52,13 +85,14 @@ impl WakeState {
         &self.waker
     }
 
-    /// Loop side: about to block. The caller must check the queue afterwards
-    /// and call [`woke_up`](Self::woke_up) instead of blocking if it is not
-    /// empty.
+    /// Loop side: about to block. The caller must read the ring's `tail`
+    /// afterwards and call [`woke_up`](Self::woke_up) instead of blocking if
+    /// a slot was claimed.
     pub(crate) fn going_to_sleep(&self) {
         // SeqCst, like the loop's read of the ring's tail after it: the
-        // loop's half of the handshake (the type's doc); no fence needed.
+        // loop's half of the handshake (the module doc); no fence needed.
         self.state.store(SLEEPING, Ordering::SeqCst);
+        loom_seq_cst_fence();
     }
 
     /// Loop side: back from `poll` (or not going there after all). A waker
@@ -77,6 +111,8 @@ impl WakeState {
     /// so the next send tries again.
     #[inline]
     pub(crate) fn notify(&self) -> io::Result<()> {
+        // The sender's SeqCst claim of its slot (the ring's CAS) came before.
+        loom_seq_cst_fence();
         // A plain load first (SeqCst is a plain load on x86-64): while the
         // loop is awake (the common case under load) the line stays shared
         // between senders and nobody writes it.

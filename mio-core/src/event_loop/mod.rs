@@ -15,11 +15,6 @@ use crate::timer::{Clock, Timeout, TimerError, TimerWheel};
 use crate::{EventSet, Evented, Events, Poll, PollOpt, Token};
 use ticks::Ticks;
 
-/// How often the loop polls IO while a sender that claimed a slot has not
-/// finished writing its message (it was descheduled mid-send): such a sender
-/// does not wake the loop, so the loop must not block for long.
-const STALLED_SENDER_POLL: Duration = Duration::from_millis(1);
-
 /// A single-threaded event loop: IO readiness, timeouts and cross-thread
 /// messages, delivered to a [`Handler`].
 ///
@@ -91,7 +86,7 @@ impl<H: Handler> EventLoop<H> {
         config.validate()?;
         let poll = Poll::with_registrations(config.registrations)?;
         let (tx, rx) = channel::channel(config.notify_capacity)?;
-        poll.register_waker(rx.wake_state().waker())?;
+        rx.register(&poll)?;
         let clock = config.clock.clone();
         Ok(EventLoop {
             poll,
@@ -166,7 +161,7 @@ impl<H: Handler> EventLoop<H> {
 
     /// How many times senders had to write the waker to wake this loop.
     pub fn channel_wakeups(&self) -> u64 {
-        self.rx.wake_state().writes()
+        self.rx.wakeups()
     }
 
     /// The underlying [`Poll`].
@@ -224,7 +219,10 @@ impl<H: Handler> EventLoop<H> {
     /// The poll's error other than `Interrupted`.
     pub fn run_once(&mut self, handler: &mut H, timeout: Option<Duration>) -> io::Result<()> {
         let timeout = self.poll_timeout(timeout);
-        let res = self.poll_or_sleep(timeout);
+        // The channel decides how long the poll may block (see
+        // `Receiver::poll_or_sleep`).
+        let (poll, events) = (&self.poll, &mut self.events);
+        let res = self.rx.poll_or_sleep(timeout, |wait| poll.poll(events, wait));
         self.turns += 1;
         match res {
             Ok(_) => {}
@@ -236,35 +234,6 @@ impl<H: Handler> EventLoop<H> {
         self.dispatch_timers(handler);
         handler.tick(self);
         Ok(())
-    }
-
-    /// Polls for IO. Blocks (at most `timeout`) only if no message is
-    /// waiting, and only after announcing the sleep to senders, so that the
-    /// first send during the sleep writes the waker (see `WakeState`).
-    fn poll_or_sleep(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
-        if timeout == Some(Duration::ZERO) || self.rx.has_pending() {
-            // Messages left from the last turn (or the caller wants no wait):
-            // poll without telling senders we sleep, so they do not write the
-            // waker for nothing.
-            return self.poll.poll(&mut self.events, Some(Duration::ZERO));
-        }
-        self.rx.wake_state().going_to_sleep();
-        // The last check, after announcing the sleep: a slot claimed before
-        // its sender could see `SLEEPING` is found here.
-        if self.rx.has_claimed() {
-            self.rx.wake_state().woke_up();
-            if self.rx.await_claimed() {
-                return self.poll.poll(&mut self.events, Some(Duration::ZERO));
-            }
-            // The sender is stalled mid-write (descheduled): it will not
-            // wake us, so poll IO at a short interval until its message is
-            // ready instead of spinning.
-            let nap = timeout.map_or(STALLED_SENDER_POLL, |t| t.min(STALLED_SENDER_POLL));
-            return self.poll.poll(&mut self.events, Some(nap));
-        }
-        let res = self.poll.poll(&mut self.events, timeout);
-        self.rx.wake_state().woke_up();
-        res
     }
 
     /// The poll timeout: zero when work is waiting, else the earlier of the
@@ -279,7 +248,7 @@ impl<H: Handler> EventLoop<H> {
         for i in 0..self.events.len() {
             let Some(ev) = self.events.get(i) else { break };
             if ev.token() == Token::RESERVED {
-                self.rx.wake_state().waker().drain();
+                self.rx.drain_waker();
                 continue;
             }
             handler.ready(self, ev.token(), ev.kind());

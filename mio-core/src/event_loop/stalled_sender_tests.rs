@@ -35,7 +35,7 @@ fn a_sender_stalled_mid_send_neither_blocks_the_loop_nor_loses_its_message() {
     assert!(t0.elapsed() < long / 3, "the loop slept on a stalled sender");
     assert!(got.0.is_empty(), "nothing is ready before the stalled message");
 
-    stalled.write(1);
+    stalled.finish(1).expect("finish the stalled send");
     event_loop.run_once(&mut got, Some(long)).expect("run_once");
     assert_eq!(got.0, [1, 2]);
 }

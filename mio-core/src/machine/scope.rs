@@ -53,7 +53,7 @@ impl<C> std::fmt::Debug for Scope<'_, C> {
     }
 }
 
-impl<C> Scope<'_, C> {
+impl<'a, C> Scope<'a, C> {
     /// This machine's token: its slot in the loop, and the token its sources
     /// are registered under.
     pub fn token(&self) -> Token {
@@ -98,6 +98,20 @@ impl<C> Scope<'_, C> {
     /// reused.
     pub fn notifier(&self) -> Notifier {
         Notifier::new(self.core.sender.clone(), Wake { token: self.token.0, generation: self.generation })
+    }
+
+    /// Lends the loop's stream memory for one stream round, leaving `None`
+    /// until [`return_buffers`](Scope::return_buffers): the round's
+    /// callbacks get the scope while its transport borrows the chunks.
+    /// `None` inside such a round (a stream driven from another stream's
+    /// callback).
+    pub(crate) fn lend_buffers(&mut self) -> Option<&'a mut Buffers> {
+        self.buffers.take()
+    }
+
+    /// Gives back what [`lend_buffers`](Scope::lend_buffers) lent.
+    pub(crate) fn return_buffers(&mut self, buffers: &'a mut Buffers) {
+        self.buffers = Some(buffers);
     }
 
     /// Stops the loop after the current turn.

@@ -13,6 +13,51 @@
 //! connection holds a chunk only while it has unconsumed input or unwritten
 //! output. Limits are typed ([`Limit`]), never growth.
 //!
+//! # Messages larger than a buffer
+//!
+//! - Input: [`Expectation::Chunk`] (`expect_chunk(n)`) hands the protocol
+//!   whatever is buffered, up to `n` bytes, as soon as any arrives; a body
+//!   of any length streams through piece by piece. The protocol chooses its
+//!   own bound (checking the announced length before it starts) and answers
+//!   one past it with its own error.
+//! - Output: [`Output::queue`] takes a [`Bytes`] value the protocol owns or
+//!   shares and writes it after what is buffered, gathered into one
+//!   `writev`, without copying it into the pool and without allocating. A
+//!   connection queues at most
+//!   [`LoopConfig::queued_values`](crate::machine::LoopConfig::queued_values)
+//!   values; a full queue hands the value back ([`QueueFull`]) and the
+//!   protocol expects a flush before it queues more: that is the
+//!   backpressure.
+//!
+//! # However a connection ends, its memory goes back
+//!
+//! Done, an error from the protocol, a deadline, end of stream mid-message,
+//! a read or write error, a reset, a failed create, a refused spawn, a
+//! deadline the timer cannot take, the loop closing: every round of a stream
+//! ends in one place that returns the connection's buffers and queued
+//! values (all of them when the connection ends, the empty ones when it is
+//! kept), and every machine ends in one place that clears its timer, frees
+//! its slot and reclaims whatever memory a machine the loop dropped still
+//! held. [`LoopInstance::buffers_free`](crate::machine::LoopInstance::buffers_free)
+//! and its siblings show it.
+//!
+//! # Errors
+//!
+//! A connection that ends with an error reports a
+//! [`MachineError`](crate::machine::MachineError) to the loop's error hook
+//! ([`Loop::on_error`](crate::machine::Loop::on_error)). Its kind:
+//!
+//! - the OS error's kind for a failed read, write or registration
+//!   (`ConnectionReset`, `BrokenPipe`, ...), with its `raw_os_error`, after
+//!   [`Protocol::error`] was called;
+//! - `OutOfMemory`: "buffer pool exhausted" (no chunk for a new
+//!   connection), "timer capacity exhausted" (a deadline could not be
+//!   armed), "no free machine slot";
+//! - `Other`: "protocol made no progress" (callbacks that changed nothing,
+//!   twice in a row: a protocol bug that would otherwise spin), "protocol
+//!   closed at create" (`done` from `create`);
+//! - whatever the protocol returned with `Intent::error`.
+//!
 //! A protocol can also be written as an enum of states with
 //! `#[machine(protocol)]`: its handlers return [`Next`], an intent whose
 //! target state is checked against the declared transitions at compile time.

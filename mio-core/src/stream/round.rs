@@ -57,10 +57,10 @@ pub(super) fn round<P: Protocol>(
 ) -> Outcome<P> {
     // The memory leaves the scope for the round, so callbacks can have the
     // scope while the transport borrows the chunks.
-    let Some(buffers) = scope.buffers.take() else { return Outcome::Fail(NO_BUFFERS) };
+    let Some(buffers) = scope.lend_buffers() else { return Outcome::Fail(NO_BUFFERS) };
     let outcome = start(conn, start_with, scope, buffers);
     settle(conn, &outcome, buffers);
-    scope.buffers = Some(buffers);
+    scope.return_buffers(buffers);
     outcome
 }
 

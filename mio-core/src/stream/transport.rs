@@ -177,11 +177,15 @@ impl Output<'_> {
     ///
     /// # Examples
     ///
+    /// A RESP bulk reply whose value is shared, not copied (no allocation:
+    /// the header is formatted straight into the buffer):
+    ///
     /// ```
-    /// # use mio_core::stream::{Output, QueueFull};
-    /// # use bytes::Bytes;
+    /// use std::io::Write;
+    /// use mio_core::stream::{Bytes, Output, QueueFull};
+    ///
     /// fn reply(output: &mut Output<'_>, value: &Bytes) -> Result<(), QueueFull> {
-    ///     let _ = output.extend(format!("${}\r\n", value.len()).as_bytes());
+    ///     let _ = write!(output, "${}\r\n", value.len());
     ///     output.queue(value.clone())?;
     ///     let _ = output.extend(b"\r\n");
     ///     Ok(())

@@ -65,7 +65,7 @@ fn set_affinity(mask: &CpuMask) -> io::Result<()> {
     // SAFETY: `ptr` points to `size` readable bytes laid out as `cpu_set_t`
     // (an array of words, as aligned); the kernel only reads them; pid 0 is
     // the calling thread.
-    super::syscall!(sched_setaffinity(0, size, ptr)).map(drop)
+    super::syscall!(unsafe { libc::sched_setaffinity(0, size, ptr) }).map(drop)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -75,7 +75,7 @@ fn get_affinity() -> io::Result<CpuMask> {
     let ptr = (&mut mask as *mut CpuMask).cast::<libc::cpu_set_t>();
     // SAFETY: `ptr` points to `size` writable bytes laid out as `cpu_set_t`;
     // the kernel writes at most `size` bytes; pid 0 is the calling thread.
-    super::syscall!(sched_getaffinity(0, size, ptr))?;
+    super::syscall!(unsafe { libc::sched_getaffinity(0, size, ptr) })?;
     Ok(mask)
 }
 

@@ -27,7 +27,7 @@ pub(crate) fn advise_huge_pages<T>(buf: &Vec<T>) -> bool {
         // SAFETY: [first, last) lies inside `buf`'s live allocation and is
         // page aligned; MADV_HUGEPAGE only changes how the kernel backs those
         // pages, never their contents, so no Rust reference is affected.
-        super::syscall!(madvise(first as *mut libc::c_void, last - first, libc::MADV_HUGEPAGE)).is_ok()
+        super::syscall!(unsafe { libc::madvise(first as *mut libc::c_void, last - first, libc::MADV_HUGEPAGE) }).is_ok()
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {

@@ -97,7 +97,7 @@ fn new_socket(addr: &SocketAddr, ty: libc::c_int) -> io::Result<OwnedFd> {
         SocketAddr::V6(_) => libc::AF_INET6,
     };
     // SAFETY: plain integer arguments.
-    let fd = syscall!(socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0))?;
+    let fd = syscall!(unsafe { libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
     // SAFETY: socket just returned this fd and nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -105,7 +105,7 @@ fn new_socket(addr: &SocketAddr, ty: libc::c_int) -> io::Result<OwnedFd> {
 fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
     let (raw, len) = SockAddr::from_std(addr);
     // SAFETY: `raw` is a valid sockaddr of `len` bytes that outlives the call.
-    syscall!(bind(fd.as_raw_fd(), raw.as_ptr(), len)).map(drop)
+    syscall!(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
 }
 
 /// A TCP listener bound to `addr` (with `SO_REUSEADDR`, and `SO_REUSEPORT`
@@ -123,7 +123,7 @@ pub(crate) fn tcp_listen(addr: &SocketAddr, reuse_port: bool) -> io::Result<Owne
     }
     bind(&fd, addr)?;
     // SAFETY: plain integer arguments.
-    syscall!(listen(fd.as_raw_fd(), LISTEN_BACKLOG))?;
+    syscall!(unsafe { libc::listen(fd.as_raw_fd(), LISTEN_BACKLOG) })?;
     Ok(fd)
 }
 
@@ -139,7 +139,7 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
     let fd = new_socket(addr, libc::SOCK_STREAM)?;
     let (raw, len) = SockAddr::from_std(addr);
     // SAFETY: `raw` is a valid sockaddr of `len` bytes that outlives the call.
-    match syscall!(connect(fd.as_raw_fd(), raw.as_ptr(), len)) {
+    match syscall!(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) }) {
         Ok(_) => Ok(fd),
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(fd),
         Err(e) => Err(e),
@@ -169,12 +169,14 @@ pub(crate) fn accept(listener: BorrowedFd<'_>) -> io::Result<(OwnedFd, SocketAdd
     let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     // SAFETY: `storage` has room for `len` bytes of any address and `len`
     // is a valid in/out pointer; the kernel writes at most `len` bytes.
-    let fd = syscall!(accept4(
-        listener.as_raw_fd(),
-        storage.as_mut_ptr().cast(),
-        &mut len,
-        libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-    ))?;
+    let fd = syscall!(unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            storage.as_mut_ptr().cast(),
+            &mut len,
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    })?;
     // SAFETY: accept4 just returned this fd and nothing else owns it.
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: zero bytes are a valid `sockaddr_storage`, and accept4 wrote the
@@ -259,7 +261,7 @@ fn get_int_opt(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io:
 fn set_opt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
     let len = mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` points to `len` readable bytes for the call's duration.
-    syscall!(setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len)).map(drop)
+    syscall!(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (value as *const T).cast(), len) }).map(drop)
 }
 
 /// `getsockopt` into a plain C value; `T` must be valid when zeroed (ints and
@@ -269,7 +271,7 @@ fn get_opt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -
     let mut len = mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` has room for `len` bytes and `len` is a valid in/out
     // pointer; the kernel writes at most `len` bytes.
-    syscall!(getsockopt(fd.as_raw_fd(), level, name, value.as_mut_ptr().cast(), &mut len))?;
+    syscall!(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, value.as_mut_ptr().cast(), &mut len) })?;
     // SAFETY: the value started zeroed, valid for the C types this is used
     // with, and the kernel wrote at most `size_of::<T>()` bytes over it.
     Ok(unsafe { value.assume_init() })

@@ -19,7 +19,10 @@ extern "C" fn on_signal(signo: libc::c_int) {
     let saved = io::Error::last_os_error().raw_os_error();
     let byte = signo as u8;
     // A full pipe drops the byte: the reader wakes up for the earlier ones.
-    let _ = syscall!(write(fd, (&byte as *const u8).cast(), 1));
+    // SAFETY: writes one byte from a live local to the pipe in WRITE_FD
+    // (write(2) is async-signal-safe); `SignalPipe` resets WRITE_FD before
+    // it closes that pipe.
+    let _ = syscall!(unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) });
     if let Some(errno) = saved {
         set_errno(errno);
     }
@@ -88,6 +91,8 @@ fn set_handler(signo: i32, handler: libc::sighandler_t) -> io::Result<()> {
     action.sa_sigaction = handler;
     action.sa_flags = libc::SA_RESTART;
     // SAFETY: `action.sa_mask` is a valid sigset_t to initialise.
-    syscall!(sigemptyset(&mut action.sa_mask))?;
-    syscall!(sigaction(signo, &action, std::ptr::null_mut())).map(drop)
+    syscall!(unsafe { libc::sigemptyset(&mut action.sa_mask) })?;
+    // SAFETY: `action` is a fully initialised sigaction that outlives the
+    // call, and the old action's pointer may be null.
+    syscall!(unsafe { libc::sigaction(signo, &action, std::ptr::null_mut()) }).map(drop)
 }

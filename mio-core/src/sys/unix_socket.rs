@@ -37,7 +37,8 @@ impl SocketType {
 
 /// Creates an `AF_UNIX` socket, `SOCK_NONBLOCK | SOCK_CLOEXEC`.
 pub(crate) fn socket(ty: SocketType) -> io::Result<OwnedFd> {
-    let fd = syscall!(socket(libc::AF_UNIX, ty.raw() | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0))?;
+    // SAFETY: plain integer arguments.
+    let fd = syscall!(unsafe { libc::socket(libc::AF_UNIX, ty.raw() | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
     // SAFETY: socket succeeded, so `fd` is open and owned by nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -45,7 +46,10 @@ pub(crate) fn socket(ty: SocketType) -> io::Result<OwnedFd> {
 /// Creates a connected pair of `AF_UNIX` sockets, `SOCK_NONBLOCK | SOCK_CLOEXEC`.
 pub(crate) fn pair(ty: SocketType) -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [-1 as libc::c_int; 2];
-    syscall!(socketpair(libc::AF_UNIX, ty.raw() | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()))?;
+    // SAFETY: `fds` has room for the two fds socketpair writes.
+    syscall!(unsafe {
+        libc::socketpair(libc::AF_UNIX, ty.raw() | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr())
+    })?;
     // SAFETY: socketpair succeeded, so both fds are open and owned by nobody else.
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
@@ -93,14 +97,14 @@ impl UnixAddr {
 /// Binds `fd` to `addr`.
 pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
     // SAFETY: `addr` points to a valid sockaddr_un of `addr.len` bytes.
-    syscall!(bind(fd.as_raw_fd(), addr.as_ptr(), addr.len)).map(drop)
+    syscall!(unsafe { libc::bind(fd.as_raw_fd(), addr.as_ptr(), addr.len) }).map(drop)
 }
 
 /// Marks a bound stream socket as accepting connections, with a backlog of
 /// 1024 (as mio 1.x; the kernel caps it at `somaxconn`).
 pub(crate) fn listen(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: listen only reads its integer arguments.
-    syscall!(listen(fd.as_raw_fd(), LISTEN_BACKLOG)).map(drop)
+    syscall!(unsafe { libc::listen(fd.as_raw_fd(), LISTEN_BACKLOG) }).map(drop)
 }
 
 /// Connects `fd` to `addr`. `EINPROGRESS` counts as success (the connection
@@ -109,7 +113,7 @@ pub(crate) fn listen(fd: BorrowedFd<'_>) -> io::Result<()> {
 /// backlog is full and nothing was started.
 pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &UnixAddr) -> io::Result<()> {
     // SAFETY: `addr` points to a valid sockaddr_un of `addr.len` bytes.
-    match syscall!(connect(fd.as_raw_fd(), addr.as_ptr(), addr.len)) {
+    match syscall!(unsafe { libc::connect(fd.as_raw_fd(), addr.as_ptr(), addr.len) }) {
         Ok(_) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
         Err(e) => Err(e),
@@ -122,8 +126,9 @@ pub(crate) fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, SocketAddr)> {
     let mut addr: libc::sockaddr_un = unsafe { mem::zeroed() };
     let mut len = mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
     let ptr: *mut libc::sockaddr = (&mut addr as *mut libc::sockaddr_un).cast();
+    let flags = libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
     // SAFETY: `ptr` and `len` describe a writable sockaddr_un the kernel fills.
-    let conn = syscall!(accept4(fd.as_raw_fd(), ptr, &mut len, libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC))?;
+    let conn = syscall!(unsafe { libc::accept4(fd.as_raw_fd(), ptr, &mut len, flags) })?;
     // SAFETY: accept4 succeeded, so `conn` is open and owned by nobody else.
     let conn = unsafe { OwnedFd::from_raw_fd(conn) };
     // On error `conn` is dropped, so the fd is closed, not leaked.
@@ -224,7 +229,7 @@ pub(crate) fn send_msg(
     }
     // SAFETY: every pointer in `msg` (iov over `buf`, the name, the control
     // buffer) is valid for the lengths given, and the kernel only reads them.
-    let n = syscall!(sendmsg(fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL))?;
+    let n = syscall!(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) })?;
     Ok(n as usize)
 }
 
@@ -274,7 +279,7 @@ pub(crate) fn recv_msg(
     }
     // SAFETY: the iov covers `buf` and the control pointer covers `space`
     // bytes of `cmsg`; the kernel writes within those lengths only.
-    let n = syscall!(recvmsg(fd.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC))?;
+    let n = syscall!(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) })?;
     let (count, overflow) = take_rights(&msg, fds_out);
     if overflow || msg.msg_flags & libc::MSG_CTRUNC != 0 {
         fds_out[..count].iter_mut().for_each(|slot| *slot = None);

@@ -15,7 +15,8 @@ pub(crate) struct Waker {
 
 impl Waker {
     pub(crate) fn new() -> io::Result<Waker> {
-        let fd = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
+        // SAFETY: plain integer arguments.
+        let fd = syscall!(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
         // SAFETY: eventfd just returned this fd and nothing else owns it.
         Ok(Waker { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
     }
@@ -23,7 +24,8 @@ impl Waker {
     /// Makes the waker readable. One `write(2)`.
     pub(crate) fn wake(&self) -> io::Result<()> {
         let one = 1u64.to_ne_bytes();
-        match syscall!(write(self.fd.as_raw_fd(), one.as_ptr().cast(), 8)) {
+        // SAFETY: writes the 8 bytes of a live local to an eventfd we own.
+        match syscall!(unsafe { libc::write(self.fd.as_raw_fd(), one.as_ptr().cast(), 8) }) {
             Ok(_) => Ok(()),
             // The counter is at its maximum: it is readable already.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
@@ -35,7 +37,8 @@ impl Waker {
     pub(crate) fn drain(&self) {
         let mut buf = [0u8; 8];
         // An error here means it was not readable: nothing to drain.
-        let _ = syscall!(read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), 8));
+        // SAFETY: reads at most 8 bytes into the 8-byte local buffer.
+        let _ = syscall!(unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), 8) });
     }
 
     pub(crate) fn as_raw_fd(&self) -> RawFd {

@@ -26,7 +26,7 @@ impl Waker {
     pub(crate) fn wake(&self) -> io::Result<()> {
         let byte = 1u8;
         // SAFETY: writes one byte from a live local to a pipe we own.
-        match syscall!(write(self.writer.as_raw_fd(), (&raw const byte).cast(), 1)) {
+        match syscall!(unsafe { libc::write(self.writer.as_raw_fd(), (&raw const byte).cast(), 1) }) {
             Ok(_) => Ok(()),
             // The pipe is full: it is readable already.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
@@ -40,7 +40,7 @@ impl Waker {
         let mut buf = [0u8; 64];
         // SAFETY: reads at most `buf.len()` bytes into the local buffer.
         // An error (`WouldBlock`) means it is empty: nothing to drain.
-        while let Ok(n) = syscall!(read(self.reader.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())) {
+        while let Ok(n) = syscall!(unsafe { libc::read(self.reader.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) }) {
             if (n as usize) < buf.len() {
                 break;
             }

@@ -23,7 +23,8 @@ impl Selector {
     /// Creates an epoll instance (`EPOLL_CLOEXEC`). `capacity` is unused: epoll
     /// keeps registrations in the kernel.
     pub(crate) fn new(_capacity: usize) -> io::Result<Selector> {
-        let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
+        // SAFETY: epoll_create1 takes only a flag; no memory is involved.
+        let fd = syscall!(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
         // SAFETY: epoll_create1 just returned this fd and nothing else owns it.
         let ep = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Selector { id: next_id(), ep })
@@ -46,7 +47,10 @@ impl Selector {
         };
         events.clear();
         let (ptr, cap) = events.spare();
-        let n = syscall!(epoll_wait(self.ep.as_raw_fd(), ptr, cap, timeout_ms))?;
+        // SAFETY: `ptr` is the start of `events`' buffer, which has room for
+        // `cap` epoll_events and stays borrowed (and unmoved) until the call
+        // returns; the kernel writes at most `cap` entries.
+        let n = syscall!(unsafe { libc::epoll_wait(self.ep.as_raw_fd(), ptr, cap, timeout_ms) })?;
         // SAFETY: the kernel initialised the first `n` entries of the buffer.
         unsafe { events.set_len(n as usize) };
         Ok(())
@@ -64,12 +68,17 @@ impl Selector {
 
     /// Removes `fd`. Errors: `NotFound` if it is not registered.
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
-        syscall!(epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut())).map(drop)
+        // SAFETY: EPOLL_CTL_DEL ignores the event pointer (null is allowed
+        // since Linux 2.6.9); the rest are integers.
+        syscall!(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) })
+            .map(drop)
     }
 
     fn ctl(&self, op: libc::c_int, fd: RawFd, token: Token, interest: EventSet, opts: PollOpt) -> io::Result<()> {
         let mut ev = libc::epoll_event { events: to_epoll(interest, opts), u64: token.0 as u64 };
-        syscall!(epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut ev)).map(drop)
+        // SAFETY: `ev` is a live, initialised epoll_event that outlives the
+        // call; the kernel only reads it.
+        syscall!(unsafe { libc::epoll_ctl(self.ep.as_raw_fd(), op, fd, &mut ev) }).map(drop)
     }
 }
 

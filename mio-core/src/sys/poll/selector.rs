@@ -117,7 +117,7 @@ impl Selector {
             // SAFETY: the pointer and length describe the snapshot's
             // initialised pollfds, which stay borrowed (and unmoved) until
             // poll returns.
-            let res = syscall!(poll(snap.fds.as_mut_ptr(), len, timeout_ms(wait)));
+            let res = syscall!(unsafe { libc::poll(snap.fds.as_mut_ptr(), len, timeout_ms(wait)) });
             let mut table = self.shared.finish_poll();
             let n = res?;
             if n > 0 {
@@ -207,7 +207,7 @@ impl Shared {
             // A full pipe (`WouldBlock`) is readable already; nothing else
             // can fail on a pipe whose read end we hold.
             // SAFETY: writes one byte from a live local to our own pipe.
-            let _ = syscall!(write(self.notify_write.as_raw_fd(), (&raw const byte).cast(), 1));
+            let _ = syscall!(unsafe { libc::write(self.notify_write.as_raw_fd(), (&raw const byte).cast(), 1) });
         }
     }
 
@@ -218,8 +218,9 @@ impl Shared {
         if table.notified {
             table.notified = false;
             let mut buf = [0u8; 16];
+            let fd = self.notify_read.as_raw_fd();
             // SAFETY: reads at most `buf.len()` bytes into the local buffer.
-            while let Ok(n) = syscall!(read(self.notify_read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())) {
+            while let Ok(n) = syscall!(unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) }) {
                 if (n as usize) < buf.len() {
                     break;
                 }
@@ -264,7 +265,7 @@ fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
 fn file_id(fd: RawFd) -> io::Result<FileId> {
     let mut stat = MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes at most one `stat` through the pointer.
-    syscall!(fstat(fd, stat.as_mut_ptr()))?;
+    syscall!(unsafe { libc::fstat(fd, stat.as_mut_ptr()) })?;
     // SAFETY: fstat succeeded, so it filled the whole struct.
     let stat = unsafe { stat.assume_init() };
     #[allow(clippy::unnecessary_cast)] // the field types differ between OSes
