@@ -176,6 +176,20 @@ fn idle_clients(server: &ExampleServer, request: &[u8], reply_len: usize) -> Vec
     vec![used, connect(&server.address)]
 }
 
+/// A connection the server has surely accepted: it answered `request`
+/// (the first `reply_len` bytes of the answer are read; 0: the whole
+/// answer that arrives in one read).
+fn accepted(addr: &str, request: &[u8], reply_len: usize) -> TcpStream {
+    let mut c = connect(addr);
+    c.write_all(request).unwrap();
+    if reply_len == 0 {
+        assert!(c.read(&mut [0; 1024]).unwrap() > 0);
+    } else {
+        c.read_exact(&mut vec![0; reply_len]).unwrap();
+    }
+    c
+}
+
 /// Sends SIGTERM; each idle client must see its connection closed, and the
 /// server exit, long before the drain deadline (60 s).
 fn idle_closes_at_once(mut server: ExampleServer, idle: Vec<TcpStream>) {
@@ -233,7 +247,7 @@ fn stuck_client(addr: &str) -> TcpStream {
 fn a_client_that_never_reads_holds_the_server_only_until_the_drain_deadline() {
     let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "1000"]);
     let _stuck = stuck_client(&server.address);
-    let mut idle = connect(&server.address);
+    let mut idle = accepted(&server.address, b"PING\r\n", b"+PONG\r\n".len());
     let start = Instant::now();
     server.process.signal("TERM");
     assert_eq!(idle.read(&mut [0; 8]).unwrap(), 0, "an idle client is closed at once");
@@ -247,7 +261,7 @@ fn a_client_that_never_reads_holds_the_server_only_until_the_drain_deadline() {
 fn a_second_signal_exits_at_once() {
     let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "600000"]);
     let _stuck = stuck_client(&server.address);
-    let mut idle = connect(&server.address);
+    let mut idle = accepted(&server.address, b"PING\r\n", b"+PONG\r\n".len());
     let start = Instant::now();
     server.process.signal("TERM");
     assert_eq!(idle.read(&mut [0; 8]).unwrap(), 0, "the drain began");
@@ -260,7 +274,7 @@ fn a_second_signal_exits_at_once() {
 fn resp_kv_answers_a_pipeline_it_read_before_the_signal_in_whole() {
     let mut server = ExampleServer::start("resp_kv", &["127.0.0.1:0", "--drain-ms", "60000"]);
     let mut stuck = stuck_client(&server.address); // 400 GETs read, replies blocked
-    let mut idle = connect(&server.address);
+    let mut idle = accepted(&server.address, b"PING\r\n", b"+PONG\r\n".len());
     server.process.signal("TERM");
     assert_eq!(idle.read(&mut [0; 8]).unwrap(), 0, "the drain began");
     let mut rest = Vec::new();
@@ -269,7 +283,7 @@ fn resp_kv_answers_a_pipeline_it_read_before_the_signal_in_whole() {
     assert_eq!(rest.len(), 400 * reply.len() - 8, "all 400 replies, whole, then the close");
     assert!(rest.ends_with(reply.as_bytes()));
     assert!(server.process.wait().success());
-    assert_eq!(number_after(&server.process.stdout.expect("stopped"), "after"), 401);
+    assert_eq!(number_after(&server.process.stdout.expect("stopped"), "after"), 402, "SET, 400 GETs, PING");
 }
 
 #[test]
@@ -287,7 +301,7 @@ fn http_hello_answers_the_request_in_progress_with_connection_close() {
     let mut first = [0; 17];
     client.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"HTTP/1.1 200 OK\r\n");
-    let mut idle = connect(&server.address);
+    let mut idle = accepted(&server.address, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", 0);
     server.process.signal("TERM");
     assert_eq!(idle.read(&mut [0; 8]).unwrap(), 0, "the drain began");
     let mut input = first.to_vec();
@@ -302,5 +316,5 @@ fn http_hello_answers_the_request_in_progress_with_connection_close() {
     assert!(responses < 100_000, "the rest were not read: the drain stopped taking requests");
     writing.join().unwrap();
     assert!(server.process.wait().success());
-    assert_eq!(number_after(&server.process.stdout.expect("stopped"), "after"), responses);
+    assert_eq!(number_after(&server.process.stdout.expect("stopped"), "after"), responses + 1, "and the idle one's");
 }
