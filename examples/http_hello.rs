@@ -3,7 +3,7 @@
 //! listener and a signal watcher are composed with `#[machine]`.
 //!
 //! ```text
-//! cargo run --release --example http_hello [ADDR [DEADLINE_MS]] [--threads N] [--pin]   # 127.0.0.1:8080, 10000, 1
+//! cargo run --release --example http_hello [ADDR [DEADLINE_MS [DRAIN_MS]]] [--threads N] [--pin]   # 127.0.0.1:8080, 10000, 5000, 1
 //! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/again        # one connection, reused
 //! curl -v --data-binary @Cargo.toml http://127.0.0.1:8080/          # a body, read and dropped
 //! printf 'BAD\r\n\r\n' | nc 127.0.0.1 8080                          # 400, then close
@@ -27,7 +27,13 @@
 //!   keep-alive time included) and between body chunks, else it is closed.
 //! - `--threads N`: N loops on N threads (`mio::serve::LoopGroup`), each
 //!   with its own `SO_REUSEPORT` listener on ADDR and its own context; one
-//!   SIGINT/SIGTERM stops them all. `--pin` pins loop i to the i-th CPU.
+//!   SIGINT/SIGTERM drains them all. `--pin` pins loop i to the i-th CPU.
+//! - Graceful drain: SIGINT/SIGTERM closes the listener at once and idle
+//!   keep-alive connections with it; a request in progress is answered
+//!   with `Connection: close`, responses already queued are written, then
+//!   each connection closes. The server exits when the last one has, or
+//!   DRAIN_MS after the signal (closing the rest); a second signal exits at
+//!   once. It prints how many responses it queued.
 //!
 //! Every close after a response is a lingering close (as nginx does): write
 //! side shut, input drained until the client's EOF or the deadline, so a
@@ -56,6 +62,8 @@ const MAX_RESPONSE: usize = 256;
 #[derive(Debug)]
 pub struct Server {
     deadline: Duration,
+    /// Responses queued so far.
+    responses: u64,
     second: u64,
     date: [u8; 29],
 }
@@ -173,7 +181,7 @@ fn parse_head<'a>(head: &'a [u8]) -> Result<Head, &'static str> {
 impl Server {
     /// Context for connections with a request `deadline`.
     pub fn new(deadline: Duration) -> Server {
-        Server { deadline, second: 0, date: [b' '; 29] }
+        Server { deadline, responses: 0, second: 0, date: [b' '; 29] }
     }
 
     /// The `Date` value (IMF-fixdate), formatted at most once a second.
@@ -216,6 +224,7 @@ fn queue(t: &mut T<'_>, scope: &mut S<'_>, status: &str, keep: Keep, body: &str)
         digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
     }
+    scope.responses += 1;
     let out = t.output();
     let parts: [&[u8]; 10] = [
         b"HTTP/1.1 ",
@@ -241,7 +250,9 @@ fn read_request<A: GoesTo<Request>>(scope: &mut S<'_>) -> Next<A> {
 
 /// Answers a complete request; with room for another response, goes on to
 /// the next request (pipelined ones are then answered in the same write).
+/// While the loop drains, the answer closes the connection.
 fn answer<A: GoesTo<Request> + GoesTo<Respond>>(t: &mut T<'_>, scope: &mut S<'_>, keep: Keep) -> Next<A> {
+    let keep = if scope.is_draining() { Keep::Close } else { keep };
     queue(t, scope, "200 OK", keep, "Hello, world!");
     if keep != Keep::Close && t.output().remaining() >= MAX_RESPONSE {
         read_request(scope)
@@ -273,6 +284,7 @@ where
 impl http::Handlers for Http {
     type Context = Server;
     type Socket = TcpStream;
+    const DRAIN: bool = true;
 
     fn create(t: &mut T<'_>, scope: &mut S<'_>) -> Next<Request> {
         let _ = t.socket().set_nodelay(true);
@@ -296,7 +308,12 @@ impl http::Handlers for Http {
                 }
             }
             Event::LimitExceeded(Limit::Delimiter { .. }) => reject(t, scope, "431 Request Header Fields Too Large"),
-            Event::Wakeup => Next::of(Request).unchanged(),
+            // Draining: an idle connection closes at once; answers not
+            // yet written are written first; a head in progress is
+            // answered (with `Connection: close`).
+            Event::Drain if t.input().is_empty() && t.output().is_empty() => Next::done(),
+            Event::Drain if t.input().is_empty() => Next::of(Respond { keep: Keep::Close }).expect_flush(),
+            Event::Wakeup | Event::Drain => Next::of(Request).unchanged(),
             _ => Next::done(),
         }
     }
@@ -304,19 +321,23 @@ impl http::Handlers for Http {
     fn on_body(state: Body, event: Event, t: &mut T<'_>, scope: &mut S<'_>) -> Next<http::AfterBody> {
         match event {
             Event::BytesRead(_) => drop_body(state.remaining, state.keep, t, scope),
-            Event::Wakeup => Next::of(state).unchanged(),
+            Event::Wakeup | Event::Drain => Next::of(state).unchanged(),
             _ => Next::done(),
         }
     }
 
     fn on_respond(state: Respond, event: Event, t: &mut T<'_>, scope: &mut S<'_>) -> Next<http::AfterRespond> {
         match event {
-            Event::Flushed if state.keep != Keep::Close => read_request(scope),
+            // Draining, a request that came in meanwhile is answered;
+            // else the connection closes.
+            Event::Flushed if state.keep != Keep::Close && !(scope.is_draining() && t.input().is_empty()) => {
+                read_request(scope)
+            }
             Event::Flushed => {
                 let _ = t.socket().shutdown(Shutdown::Write);
                 Next::of(Linger).deadline(scope.now() + scope.deadline).expect_bytes(1)
             }
-            Event::Wakeup => Next::of(state).unchanged(),
+            Event::Wakeup | Event::Drain => Next::of(state).unchanged(),
             _ => Next::done(),
         }
     }
@@ -328,7 +349,7 @@ impl http::Handlers for Http {
                 t.input().consume(all);
                 Next::of(Linger).unchanged()
             }
-            Event::Wakeup => Next::of(Linger).unchanged(),
+            Event::Wakeup | Event::Drain => Next::of(Linger).unchanged(),
             _ => Next::finish(Closed),
         }
     }
@@ -352,6 +373,8 @@ fn main() -> io::Result<()> {
     let addr: SocketAddr = args.positional_or(0, "127.0.0.1:8080").parse().map_err(|e| invalid(format!("{e}")))?;
     let deadline_ms: u64 = args.positional_or(1, "10000").parse().map_err(|e| invalid(format!("{e}")))?;
     let deadline = Duration::from_millis(deadline_ms);
+    let drain_ms: u64 = args.positional_or(2, "5000").parse().map_err(|e| invalid(format!("{e}")))?;
+    let drain = Duration::from_millis(drain_ms);
     let mut config = LoopConfig::new();
     config.machines(20_000).buffers(16 * 1024, 1024);
     if args.threads > 1 || args.pin {
@@ -361,6 +384,7 @@ fn main() -> io::Result<()> {
             .pinning(if args.pin { Pinning::Spread } else { Pinning::None })
             .config(config)
             .shutdown_signals(&[libc::SIGINT, libc::SIGTERM])
+            .drain_on_signal(drain)
             .spawn(
                 move |_index| Server::new(deadline),
                 |lp: &mut Loop<Listener>, listener, _index| {
@@ -375,8 +399,12 @@ fn main() -> io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Listener::Http)).map_err(io::Error::other)?;
-    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Listener::Shutdown))
+    let signals = [libc::SIGINT, libc::SIGTERM];
+    lp.add_machine_with(|scope| SignalShutdown::draining(&signals, drain, scope).map(Listener::Shutdown))
         .map_err(io::Error::other)?;
     println!("listening on {local}"); // Set up: the signal watcher too.
-    lp.run(Server::new(deadline))
+    let mut lp = lp.instantiate(Server::new(deadline));
+    lp.run()?;
+    println!("http_hello: stopped after {} responses", lp.context().responses);
+    Ok(())
 }

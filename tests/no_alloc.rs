@@ -271,6 +271,35 @@ mod stream_layer {
         assert!(lp.context().wakeups >= 50, "wake-ups delivered: {}", lp.context().wakeups);
         assert_eq!(allocations, 0, "the stream layer allocated {allocations} times in steady state");
     }
+
+    /// A drain: the connection is told (a round of its stream), goes on,
+    /// and the loop stops at its end; then a drain that ends at its
+    /// deadline.
+    #[test]
+    fn a_drain_allocates_nothing() {
+        let _watchdog = Watchdog::new("no_alloc drain test", Duration::from_secs(120));
+        for by_deadline in [false, true] {
+            let mut lp = Loop::<Stream<Echo>>::new(&LoopConfig::new()).unwrap().instantiate(Ctx::default());
+            let (ours, mut theirs) = UnixStream::pair().unwrap();
+            lp.add_machine_with(|scope| <Stream<Echo> as Machine>::create(ours, scope)).unwrap();
+            theirs.write_all(&[1; MSG]).unwrap();
+            while lp.context().echoed < MSG {
+                lp.run_once(Some(Duration::from_millis(10))).unwrap();
+            }
+            let deadline = Instant::now() + if by_deadline { Duration::ZERO } else { Duration::from_secs(60) };
+            let allocations = allocations_in(|| {
+                lp.drain(deadline);
+                if !by_deadline {
+                    drop(theirs);
+                }
+                while !lp.is_shutdown() {
+                    lp.run_once(Some(Duration::from_millis(10))).unwrap();
+                }
+            });
+            assert_eq!(lp.machine_count(), 0);
+            assert_eq!(allocations, 0, "a drain allocated {allocations} times (by deadline: {by_deadline})");
+        }
+    }
 }
 
 /// Queued output values: each message is answered by a header pushed into

@@ -1,7 +1,7 @@
 //! An in-memory key-value server speaking the Redis protocol (RESP2).
 //!
 //! ```text
-//! cargo run --release --example resp_kv [ADDR] [--proto-max-bulk-len BYTES]
+//! cargo run --release --example resp_kv [ADDR] [--proto-max-bulk-len BYTES] [--drain-ms MS]
 //! redis-cli -p 6380 set greeting hello ex 60
 //! redis-cli -p 6380 ttl greeting
 //! redis-cli -p 6380 -x set big < some.iso
@@ -23,8 +23,15 @@
 //! One loop, three kinds of machine composed with `#[machine]`: the listener
 //! and its connections ([`Accept`] of [`Stream<Resp>`](protocol::Resp)), the
 //! expirer (evicts keys whose TTL passed, at the next deadline of the timer
-//! wheel of expiring keys), and [`SignalShutdown`] (SIGINT/SIGTERM stop the
+//! wheel of expiring keys), and [`SignalShutdown`] (SIGINT/SIGTERM drain the
 //! loop).
+//!
+//! Graceful drain: on SIGINT/SIGTERM the listener closes at once, and so
+//! do idle connections; a connection with requests in its input answers
+//! every complete one (the whole buffered pipeline), then closes. The
+//! server exits when the last connection has closed, or `--drain-ms` after
+//! the signal (default 5000; closing the rest); a second signal exits at
+//! once. It prints how many keys it held and how many commands it answered.
 //!
 //! Bounds: values are bounded by memory and `--proto-max-bulk-len`, not by
 //! the 64 KiB buffers. A request that fits in the input buffer is parsed in
@@ -50,7 +57,7 @@ mod spill;
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::machine::{Accept, Created, Loop, LoopConfig, Machine, Response, Scope, SignalShutdown};
 use mio::stream::Stream;
@@ -71,6 +78,8 @@ const BUFFERS: usize = 2_048;
 const EVICT_BUDGET: usize = 1_000;
 /// The longest bulk argument by default: Redis' `proto-max-bulk-len`.
 const MAX_BULK: usize = 512 * 1024 * 1024;
+/// How long a drain may take (`--drain-ms`).
+const DRAIN: Duration = Duration::from_millis(5_000);
 
 /// Every machine of the loop (`#[machine]` writes the dispatch and the
 /// `ServerSeed` enum).
@@ -117,22 +126,26 @@ impl Machine for Expirer {
     }
 }
 
-/// The command line: `[ADDR] [--proto-max-bulk-len BYTES]`.
-fn options() -> io::Result<(SocketAddr, usize)> {
+/// The command line: `[ADDR] [--proto-max-bulk-len BYTES] [--drain-ms MS]`.
+fn options() -> io::Result<(SocketAddr, usize, Duration)> {
     let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
-    let (mut addr, mut max_bulk) = (None, MAX_BULK);
+    let (mut addr, mut max_bulk, mut drain) = (None, MAX_BULK, DRAIN);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--proto-max-bulk-len" {
             let value = args.next().ok_or_else(|| invalid(format!("{arg} needs a value")))?;
             max_bulk = memory(&value).ok_or_else(|| invalid(format!("{arg}: not a size: {value}")))?;
+        } else if arg == "--drain-ms" {
+            let value = args.next().ok_or_else(|| invalid(format!("{arg} needs a value")))?;
+            let ms = value.parse().map_err(|e| invalid(format!("{arg}: {value}: {e}")))?;
+            drain = Duration::from_millis(ms);
         } else if addr.is_none() {
             addr = Some(arg.parse().map_err(|e| invalid(format!("{arg}: {e}")))?);
         } else {
             return Err(invalid(format!("unexpected argument {arg}")));
         }
     }
-    Ok((addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("default address")), max_bulk))
+    Ok((addr.unwrap_or_else(|| DEFAULT_ADDR.parse().expect("default address")), max_bulk, drain))
 }
 
 /// A size as Redis' configuration reads it: bytes, or `k`/`m`/`g` (powers
@@ -147,7 +160,7 @@ fn memory(s: &str) -> Option<usize> {
 }
 
 fn main() -> io::Result<()> {
-    let (addr, max_bulk) = options()?;
+    let (addr, max_bulk, drain) = options()?;
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
 
@@ -156,19 +169,20 @@ fn main() -> io::Result<()> {
     let mut lp = Loop::<Server>::new(&config)?;
     lp.on_error(|_, token, e| eprintln!("resp_kv: {token:?}: {e}"));
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Net)).map_err(io::Error::other)?;
-    lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
+    let signals = [libc::SIGINT, libc::SIGTERM];
+    lp.add_machine_with(|scope| SignalShutdown::draining(&signals, drain, scope).map(Server::Shutdown))
         .map_err(io::Error::other)?;
     let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now()), max_bulk));
     lp.add_machine_with(|scope| {
         let notifier = scope.notifier();
         scope.db.set_expirer(notifier);
-        Created::ok(Server::Expirer(Expirer))
+        Created::ok(Server::Expirer(Expirer)).daemon() // a drain does not wait for it
     })
     .map_err(io::Error::other)?;
 
     println!("listening on {local}");
     lp.run()?;
-    println!("resp_kv: stopped with {} keys", lp.context().db.len());
+    println!("resp_kv: stopped with {} keys after {} commands", lp.context().db.len(), lp.context().answered);
     Ok(())
 }
 

@@ -33,6 +33,8 @@ use crate::spill::{Received, Spill};
 #[derive(Debug)]
 pub struct Kv {
     pub db: Db,
+    /// Commands run and answered so far.
+    pub answered: u64,
     /// Argument ranges of the request being run (reused, not reallocated).
     args: Vec<Arg>,
     /// The longest bulk argument accepted (`proto-max-bulk-len`).
@@ -41,7 +43,7 @@ pub struct Kv {
 
 impl Kv {
     pub fn new(db: Db, max_bulk: usize) -> Kv {
-        Kv { db, args: Vec::with_capacity(64), max_bulk }
+        Kv { db, answered: 0, args: Vec::with_capacity(64), max_bulk }
     }
 }
 
@@ -99,6 +101,17 @@ impl Protocol for Resp {
         }
     }
 
+    /// The loop drains: an idle connection closes at once; otherwise every
+    /// complete request buffered is answered (and a partial one at the
+    /// front waited for), then the connection closes (see [`serve`]).
+    fn drain(self, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+        match self {
+            Resp::Serving { .. } if t.input().is_empty() && t.output().is_empty() => Intent::done(),
+            Resp::Serving { .. } => serve(self, t, scope),
+            other => Intent::of(other).unchanged(),
+        }
+    }
+
     fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
         Intent::done() // only a draining connection has a deadline
     }
@@ -124,18 +137,25 @@ impl Protocol for Resp {
 enum Step {
     Wait(Intent<Resp>),
     Then(Resp),
+    /// Between requests: `n` more bytes may complete the next one.
+    Next(usize),
 }
 
 /// Runs what the input and the state allow: the complete requests at the
-/// front of the input, a spilled request, a queued value.
+/// front of the input, a spilled request, a queued value. While the loop
+/// drains, the connection then closes between requests: once the input is
+/// used up, or at a partial request after running at least one (a partial
+/// request alone is waited for: the client had started it).
 fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
     let now = scope.db.tick(scope.now());
-    let Kv { db, args, max_bulk } = &mut **scope;
+    let draining = scope.is_draining();
+    let Kv { db, answered, args, max_bulk } = &mut **scope;
+    let answered_before = *answered;
     let (input, output) = t.buffers();
     loop {
         let step = match state {
-            Resp::Serving { resume } => serve_buffered(resume, db, args, *max_bulk, input, output, now),
-            Resp::Receiving(spill) => serve_spilled(spill, db, *max_bulk, input, output, now),
+            Resp::Serving { resume } => serve_buffered(resume, (db, answered), args, *max_bulk, input, output, now),
+            Resp::Receiving(spill) => serve_spilled(spill, (db, answered), *max_bulk, input, output, now),
             Resp::Queueing(queued) => send_queued(queued, output),
             Resp::Closing => Step::Wait(Intent::of(state).expect_flush()),
             Resp::Draining => {
@@ -146,6 +166,10 @@ fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_
         match step {
             Step::Wait(intent) => return intent,
             Step::Then(next) => state = next,
+            Step::Next(_) if draining && (input.is_empty() || *answered > answered_before) => {
+                return Intent::of(Resp::Closing).expect_flush();
+            }
+            Step::Next(need) => return Intent::of(SERVING).expect_bytes(need),
         }
     }
 }
@@ -153,7 +177,7 @@ fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_
 /// Runs the complete requests at the front of the input, parsed in place.
 fn serve_buffered(
     mut resume: usize,
-    db: &mut Db,
+    (db, answered): (&mut Db, &mut u64),
     args: &mut Vec<Arg>,
     max_bulk: usize,
     input: &mut Input<'_>,
@@ -169,7 +193,7 @@ fn serve_buffered(
                 }
                 None => return Step::Wait(Intent::of(SERVING).expect_bytes(need)), // the limit's error
             },
-            Frame::Partial(need) => return Step::Wait(Intent::of(SERVING).expect_bytes(need)),
+            Frame::Partial(need) => return Step::Next(need),
             Frame::Empty(len) => input.consume(len),
             Frame::Invalid(e) => return protocol_error(Resp::Serving { resume }, e, output),
             Frame::Command(len) => {
@@ -178,6 +202,7 @@ fn serve_buffered(
                     Exec::Done => {
                         input.consume(len);
                         resume = 0;
+                        *answered += 1;
                     }
                     Exec::Blocked => return Step::Wait(Intent::of(Resp::Serving { resume }).expect_flush()),
                     Exec::Partial(next) => {
@@ -188,6 +213,7 @@ fn serve_buffered(
                             Some(next) => Resp::Serving { resume: next },
                             None => {
                                 input.consume(len);
+                                *answered += 1;
                                 SERVING
                             }
                         };
@@ -195,20 +221,21 @@ fn serve_buffered(
                     }
                     Exec::Quit => {
                         input.consume(len);
+                        *answered += 1;
                         return Step::Wait(Intent::of(Resp::Closing).expect_flush());
                     }
                 }
             }
         }
     }
-    Step::Wait(Intent::of(SERVING).expect_bytes(1))
+    Step::Next(1)
 }
 
 /// Reads what has arrived of a request larger than the buffer, and runs it
 /// once it is all in.
 fn serve_spilled(
     mut spill: Box<Spill>,
-    db: &mut Db,
+    (db, answered): (&mut Db, &mut u64),
     max_bulk: usize,
     input: &mut Input<'_>,
     output: &mut Output<'_>,
@@ -222,7 +249,10 @@ fn serve_spilled(
         Received::Bytes(n) => Step::Wait(Intent::of(Resp::Receiving(spill)).expect_bytes(n)),
         Received::Invalid(e) => protocol_error(Resp::Receiving(spill), e, output),
         Received::Complete => match execute(db, &mut *spill, output, now, resume) {
-            Exec::Done => Step::Then(SERVING),
+            Exec::Done => {
+                *answered += 1;
+                Step::Then(SERVING)
+            }
             Exec::Blocked => Step::Wait(Intent::of(Resp::Receiving(spill)).expect_flush()),
             Exec::Partial(next) => {
                 spill.resume = next;
@@ -234,11 +264,17 @@ fn serve_spilled(
                         spill.resume = next;
                         Resp::Receiving(spill)
                     }
-                    None => SERVING,
+                    None => {
+                        *answered += 1;
+                        SERVING
+                    }
                 };
                 wait_to_queue(value, then)
             }
-            Exec::Quit => Step::Wait(Intent::of(Resp::Closing).expect_flush()),
+            Exec::Quit => {
+                *answered += 1;
+                Step::Wait(Intent::of(Resp::Closing).expect_flush())
+            }
         },
     }
 }

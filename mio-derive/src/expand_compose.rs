@@ -161,6 +161,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
     let spawned = forward("spawned");
     let timeout = forward("timeout");
     let wakeup = forward("wakeup");
+    let drain = forward("drain");
 
     let mut wrapped = std::collections::HashSet::new();
     let from_impls = arms.iter().filter(|a| !is_type_param(a.ty, params.iter())).filter(|a| {
@@ -219,6 +220,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
 
             #timeout
             #wakeup
+            #drain
         }
 
         #(#from_impls)*

@@ -205,6 +205,12 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
                     scope: &mut #krate::machine::Scope<'_, Self::Context>,
                 ) -> #stream::Next<#start_ident>;
 
+                /// Whether the state handlers hear `Event::Drain` when the
+                /// loop drains. Default `false`: the connection
+                /// goes on as if nothing happened, until it ends or the
+                /// drain deadline closes it.
+                const DRAIN: bool = false;
+
                 #(#handlers)*
 
                 /// Reading or writing failed in `state`; the connection is
@@ -263,6 +269,15 @@ fn protocol_impl(input: &Input<'_>, module: &Ident, stub: bool) -> TokenStream {
     let wakeup = event("wakeup", quote!(Wakeup), quote!());
     let end_of_stream = event("end_of_stream", quote!(EndOfStream), quote!());
     let limit_exceeded = event("limit_exceeded", quote!(LimitExceeded(limit)), quote!(limit: #stream::Limit,));
+    let drain = quote! {
+        fn drain(self, transport: #transport, scope: #scope) -> #intent {
+            if <Self as #handlers>::DRAIN {
+                #module::dispatch::<Self>(self, #stream::Event::Drain, transport, scope)
+            } else {
+                #stream::Intent::of(self).unchanged()
+            }
+        }
+    };
     quote! {
         impl #stream::Protocol for #name
         where
@@ -281,6 +296,7 @@ fn protocol_impl(input: &Input<'_>, module: &Ident, stub: bool) -> TokenStream {
             #wakeup
             #end_of_stream
             #limit_exceeded
+            #drain
 
             fn error(self, error: #krate::machine::MachineError, scope: #scope) {
                 <Self as #handlers>::error(self, error, scope)

@@ -39,7 +39,7 @@ use crate::ctxt::Ctxt;
 ///   variant holding that machine's seed; a seed spawned by variant `V`
 ///   becomes a new `V` through `V::create`;
 /// * `impl Machine` dispatching every callback by `match`, `spawn_error`
-///   included, with no allocation and no vtable;
+///   and `drain` included, with no allocation and no vtable;
 /// * `From<Inner>` for each wrapped type (except bare type parameters).
 ///
 /// The context is the first variant's unless `context = Type` is given;
@@ -63,6 +63,11 @@ use crate::ctxt::Ctxt;
 /// `done` state says to use `Next::finish`). The macro checks the
 /// graph: exactly one start, targets exist, no duplicates, `done` states have
 /// no `to`, every state is reachable and can reach a `done` state.
+///
+/// When the loop drains, the handlers hear `Event::Drain` only if the
+/// `Handlers` impl sets `const DRAIN: bool = true;` (a handler written
+/// before drains existed may close on any event it does not know);
+/// otherwise the connection goes on until it ends or the drain deadline.
 ///
 /// It also generates `impl Enum { pub const GRAPH_DOT: &'static str }`: the
 /// state graph as Graphviz DOT text (states in declaration order, an arrow

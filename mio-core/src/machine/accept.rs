@@ -36,6 +36,9 @@ pub trait Listener: Evented {
 /// level-triggered one would spin. Errors about the one connection being
 /// accepted (`ECONNABORTED`, `EPROTO`, `EPERM`, `ETIMEDOUT`, `EINTR`) move on
 /// to the next. Connections refused by a full slab are closed.
+///
+/// When the loop drains, the listener closes at once and each connection's
+/// [`Machine::drain`] is called.
 #[derive(Debug)]
 pub enum Accept<L, C> {
     /// The listening socket.
@@ -134,6 +137,15 @@ where
             // Spurious: a backoff deadline, if any, stays.
             Accept::Server(l) => Response::unchanged(Accept::Server(l)),
             Accept::Conn(c) => c.wakeup(scope).map(Accept::Conn, |s| s),
+        }
+    }
+
+    /// The listener closes at once (it accepts nothing more); a connection
+    /// hears of the drain.
+    fn drain(self, scope: &mut Scope<'_, C::Context>) -> Response<Self, C::Seed> {
+        match self {
+            Accept::Server(_) => Response::done(),
+            Accept::Conn(c) => c.drain(scope).map(Accept::Conn, |s| s),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use crate::buffers::Buffers;
 use crate::{EventLoop, EventSet, Handler, Token};
 
+use super::drain::DRAIN_DEADLINE;
 use super::response::{Action, Deadline};
 use super::scope::ScopeCore;
 use super::table::{Slot, Table};
@@ -59,15 +60,17 @@ pub(crate) use scope;
 
 impl<M: Machine> Parts<M> {
     /// The one way a created machine enters the table, at `next_slot()`,
-    /// with its deadline. A deadline the timer cannot take ends the machine
-    /// at once (through [`end`](Parts::end)) and is the error.
+    /// with its deadline and whether it is a daemon. A deadline the timer
+    /// cannot take ends the machine at once (through [`end`](Parts::end))
+    /// and is the error.
     pub(crate) fn insert<H: Handler<Timeout = Wake>>(
         &mut self,
         el: &mut EventLoop<H>,
         machine: M,
         deadline: Option<Instant>,
+        daemon: bool,
     ) -> Result<Token, MachineError> {
-        let token = self.table.insert(machine);
+        let token = self.table.insert(machine, daemon);
         let slot = self.table.get_mut(token).expect("just inserted");
         let wake = Wake { token, generation: slot.generation };
         if !rearm(el, slot, wake, deadline.map_or(Deadline::Clear, Deadline::At)) {
@@ -161,7 +164,13 @@ impl<M: Machine> Machines<M> {
     /// what nearly every event ends in, is the inlined path; the rest lives
     /// in [`apply_rest`](Machines::apply_rest).
     #[inline]
-    fn apply(&mut self, el: &mut EventLoop<Self>, token: usize, generation: u32, resp: Response<M, M::Seed>) {
+    pub(super) fn apply(
+        &mut self,
+        el: &mut EventLoop<Self>,
+        token: usize,
+        generation: u32,
+        resp: Response<M, M::Seed>,
+    ) {
         match resp.0 {
             Action::Keep(m, deadline) => self.keep(el, Wake { token, generation }, m, deadline),
             action => self.apply_rest(el, token, generation, Response(action)),
@@ -213,7 +222,8 @@ impl<M: Machine> Machines<M> {
     fn create_child(&mut self, el: &mut EventLoop<Self>, seed: M::Seed) {
         let (child, generation) = self.parts.table.next_slot();
         let created = M::create(seed, &mut scope!(&mut self.context, self.parts, el, child, generation));
-        let inserted = created.0.and_then(|(machine, deadline)| self.parts.insert(el, machine, deadline));
+        let inserted =
+            created.0.and_then(|(machine, deadline, daemon)| self.parts.insert(el, machine, deadline, daemon));
         if let Err(e) = inserted {
             (self.on_error)(&mut self.context, Token(child), &e);
         }
@@ -243,7 +253,12 @@ impl<M: Machine> Handler for Machines<M> {
     }
 
     fn timeout(&mut self, el: &mut EventLoop<Self>, wake: Wake) {
-        let Some(slot) = self.parts.table.get_mut(wake.token) else { return };
+        let Some(slot) = self.parts.table.get_mut(wake.token) else {
+            if wake == DRAIN_DEADLINE {
+                self.drain_deadline_passed(el);
+            }
+            return;
+        };
         let Some((at, _)) = slot.deadline.filter(|_| slot.generation == wake.generation) else { return };
         let now = el.now();
         if at > now {
@@ -262,6 +277,9 @@ impl<M: Machine> Handler for Machines<M> {
     }
 
     fn tick(&mut self, el: &mut EventLoop<Self>) {
+        if self.parts.core.drain.is_pending() {
+            self.drain_tick(el);
+        }
         self.parts.table.free_ended();
         if self.parts.core.shutdown {
             el.shutdown();

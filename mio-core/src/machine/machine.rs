@@ -82,4 +82,18 @@ pub trait Machine: Sized {
         let _ = scope;
         Response::unchanged(self)
     }
+
+    /// The loop drains (see [`Scope::drain_loop`]): take no new work,
+    /// finish what was started, and end. Called once, when the drain
+    /// starts, on every machine alive then; a machine created later sees
+    /// [`Scope::is_draining`] in `create`. The loop stops when the last
+    /// machine that is not a [daemon](super::Created::daemon) ends, or at
+    /// the drain deadline, which ends the rest. Default: keep the machine
+    /// as it is, deadline included: it goes on as before, and ends on its
+    /// own or at the drain deadline. [`Accept`](super::Accept) closes its
+    /// listener and tells its connections.
+    fn drain(self, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed> {
+        let _ = scope;
+        Response::unchanged(self)
+    }
 }

@@ -7,10 +7,29 @@
 //! turns spawned seeds into new machines at once. [`Accept`] is the
 //! ready-made listener machine; the [`stream`](crate::stream) module adds
 //! buffered protocols on top.
+//!
+//! # Graceful drain
+//!
+//! [`LoopInstance::drain`] (from outside a turn), [`Scope::drain_loop`]
+//! (from a machine), [`SignalShutdown::draining`] (on SIGTERM, say) and
+//! [`serve::Loops::drain`](crate::serve::Loops::drain) (every loop of a
+//! group) drain a loop until a deadline. Every machine alive is told once,
+//! through [`Machine::drain`]: an [`Accept`] closes its listener at once
+//! and tells its connections; a [`Stream`](crate::stream::Stream) calls
+//! [`Protocol::drain`](crate::stream::Protocol::drain), where a protocol
+//! finishes what it started and closes (an idle connection at once). The
+//! default keeps the machine as it is, so code that ignores drains works
+//! as before. The loop stops when the last machine that is not a
+//! [daemon](Created::daemon) (a signal watcher, an expirer) ends, or at
+//! the deadline, which ends every machine left through the same path as
+//! any machine's end: sockets close, timers are cleared, stream buffers go
+//! back to the pool. A signal during a drain ([`SignalShutdown::draining`])
+//! or [`Scope::shutdown_loop`] stops the loop at once.
 
 mod accept;
 mod config;
 mod dispatch;
+mod drain;
 mod error;
 #[allow(clippy::module_inception)]
 mod machine;

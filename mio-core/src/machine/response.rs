@@ -138,12 +138,12 @@ impl<M, S> Response<M, S> {
 /// ```
 #[must_use = "the loop inserts the machine only if create returns it"]
 #[derive(Debug)]
-pub struct Created<M>(pub(crate) Result<(M, Option<Instant>), MachineError>);
+pub struct Created<M>(pub(crate) Result<(M, Option<Instant>, bool), MachineError>);
 
 impl<M> Created<M> {
     /// The new machine, with no deadline.
     pub fn ok(machine: M) -> Created<M> {
-        Created(Ok((machine, None)))
+        Created(Ok((machine, None, false)))
     }
 
     /// The new machine; call [`deadline`](Keep::deadline) on the result.
@@ -162,9 +162,34 @@ impl<M> Created<M> {
         self.0.is_ok()
     }
 
-    /// Converts the machine type, keeping the deadline.
+    /// Marks the new machine as a daemon: a draining loop does not wait
+    /// for it (see [`Scope::drain_loop`](super::Scope::drain_loop)). The
+    /// drain is over once only daemons are left, which the loop then ends
+    /// too. For machines that serve the loop rather than a client: a signal
+    /// watcher, a cache expirer. No effect on an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mio_core::machine::Created;
+    ///
+    /// struct Expirer;
+    /// let c: Created<Expirer> = Created::ok(Expirer).daemon();
+    /// assert!(c.is_daemon());
+    /// ```
+    pub fn daemon(self) -> Created<M> {
+        Created(self.0.map(|(m, d, _)| (m, d, true)))
+    }
+
+    /// Whether the new machine is a [`daemon`](Created::daemon).
+    pub fn is_daemon(&self) -> bool {
+        matches!(self.0, Ok((_, _, true)))
+    }
+
+    /// Converts the machine type, keeping the deadline (and whether it is a
+    /// daemon).
     pub fn map<N>(self, f: impl FnOnce(M) -> N) -> Created<N> {
-        Created(self.0.map(|(m, d)| (f(m), d)))
+        Created(self.0.map(|(m, d, daemon)| (f(m), d, daemon)))
     }
 }
 
@@ -188,6 +213,6 @@ impl<M, S> Keep<M, Response<M, S>> {
 impl<M> Keep<M, Created<M>> {
     /// Sets the new machine's deadline.
     pub fn deadline(self, at: Instant) -> Created<M> {
-        Created(Ok((self.machine, Some(at))))
+        Created(Ok((self.machine, Some(at), false)))
     }
 }

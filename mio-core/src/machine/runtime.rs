@@ -1,9 +1,10 @@
 //! `Loop` and `LoopInstance`: build a machine loop, then run it.
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::dispatch::{ignore_error, scope, ErrorHook, Machines, Parts};
+use super::drain::Drain;
 use super::scope::ScopeCore;
 use super::table::Table;
 use super::{Created, LoopConfig, Machine, MachineError, Scope, NO_FREE_SLOT};
@@ -51,7 +52,7 @@ impl<M: Machine> Loop<M> {
         }
         let buffers =
             Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection);
-        let core = ScopeCore { sender: event_loop.channel(), shutdown: false };
+        let core = ScopeCore { sender: event_loop.channel(), shutdown: false, drain: Drain::Off };
         let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };
         Ok(Loop { event_loop, parts, on_error: ignore_error })
     }
@@ -127,12 +128,17 @@ impl<M: Machine> LoopInstance<M> {
     }
 
     /// Runs until a machine calls [`Scope::shutdown_loop`] (or
-    /// [`shutdown`](LoopInstance::shutdown) was called).
+    /// [`shutdown`](LoopInstance::shutdown) was called), or a drain is
+    /// over ([`drain`](LoopInstance::drain)); a drained loop returns at
+    /// once.
     ///
     /// # Errors
     ///
     /// The poll's error other than `Interrupted`.
     pub fn run(&mut self) -> io::Result<()> {
+        if self.machines.parts.core.drain == Drain::Done {
+            return Ok(()); // Drained: every machine ended.
+        }
         self.machines.parts.core.shutdown = false;
         self.event_loop.run(&mut self.machines)
     }
@@ -149,6 +155,31 @@ impl<M: Machine> LoopInstance<M> {
     /// Whether a machine asked the loop to stop.
     pub fn is_shutdown(&self) -> bool {
         self.machines.parts.core.shutdown
+    }
+
+    /// Drains the loop now: every machine alive is told
+    /// ([`Machine::drain`](super::Machine::drain)): listeners close at once,
+    /// connections finish what they started. The loop stops
+    /// ([`is_shutdown`](LoopInstance::is_shutdown), and `run` returns) when
+    /// the last machine that is not a [daemon](super::Created::daemon)
+    /// ends, or at `deadline`, which ends the machines still alive, through
+    /// the same path as any machine's end: sockets close, timers are
+    /// cleared, buffers go back to the pool. Only the first drain counts
+    /// (see [`Scope::drain_loop`] for a machine's own call).
+    pub fn drain(&mut self, deadline: Instant) {
+        let deadline = match self.machines.parts.core.drain {
+            Drain::Off => deadline,
+            Drain::Asked(asked) => asked.min(deadline),
+            Drain::On(..) | Drain::Done => return,
+        };
+        self.machines.start_drain(&mut self.event_loop, deadline);
+        // Outside a turn: slots of machines that ended are free now.
+        self.machines.parts.table.free_ended();
+    }
+
+    /// Whether the loop drains or has drained.
+    pub fn is_draining(&self) -> bool {
+        self.machines.parts.core.drain.is_asked()
     }
 
     /// Asks `run` to stop after the current turn.
@@ -226,6 +257,7 @@ impl<M: Machine> LoopInstance<M> {
     /// keeps the loop (a test counting what is left, or a restart).
     pub fn close(&mut self) {
         self.machines.parts.end_all(&mut self.event_loop);
+        self.machines.parts.reset_drain(&mut self.event_loop);
     }
 
     /// A sender into this loop's channel: [`serve`](crate::serve) sends it a
@@ -248,8 +280,8 @@ where
         return Err(NO_FREE_SLOT);
     }
     let (token, generation) = parts.table.next_slot();
-    let (machine, deadline) = f(&mut scope!(context, parts, el, token, generation)).0?;
-    let inserted = parts.insert(el, machine, deadline);
+    let (machine, deadline, daemon) = f(&mut scope!(context, parts, el, token, generation)).0?;
+    let inserted = parts.insert(el, machine, deadline, daemon);
     // Outside a turn: a slot ended by a failed insert is freed now.
     parts.table.free_ended();
     inserted

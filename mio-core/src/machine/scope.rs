@@ -4,6 +4,7 @@ use std::io;
 use std::ops::{Deref, DerefMut};
 use std::time::Instant;
 
+use super::drain::{Drain, NOBODY};
 use super::{Notifier, Wake};
 use crate::buffers::Buffers;
 use crate::channel::Sender;
@@ -43,6 +44,7 @@ pub struct Scope<'a, C> {
 pub(crate) struct ScopeCore {
     pub(crate) sender: Sender<Wake>,
     pub(crate) shutdown: bool,
+    pub(crate) drain: Drain,
 }
 
 impl<C> std::fmt::Debug for Scope<'_, C> {
@@ -115,6 +117,34 @@ impl<'a, C> Scope<'a, C> {
     /// Stops the loop after the current turn.
     pub fn shutdown_loop(&mut self) {
         self.core.shutdown = true;
+    }
+
+    /// Drains the loop: at the end of this turn every machine alive is
+    /// told ([`Machine::drain`](super::Machine::drain)): listeners close at
+    /// once, connections finish what they started and end. The loop stops
+    /// when the last machine that is not a
+    /// [daemon](super::Created::daemon) ends, or at `deadline`, which ends
+    /// the machines still alive. Only the first call counts; to stop at
+    /// once while draining, call [`shutdown_loop`](Scope::shutdown_loop).
+    pub fn drain_loop(&mut self, deadline: Instant) {
+        if self.core.drain == Drain::Off {
+            self.core.drain = Drain::Asked(deadline);
+            // Outside a turn (a scope of `add_machine_with`), the loop
+            // must not sleep before the turn whose end starts the drain.
+            let _ = self.core.sender.send(NOBODY);
+        }
+    }
+
+    /// Whether the loop drains (or has drained): a machine created now
+    /// should not start work it cannot finish by
+    /// [`drain_deadline`](Scope::drain_deadline).
+    pub fn is_draining(&self) -> bool {
+        self.core.drain.is_asked()
+    }
+
+    /// The drain's deadline, while the loop drains.
+    pub fn drain_deadline(&self) -> Option<Instant> {
+        self.core.drain.deadline()
     }
 }
 

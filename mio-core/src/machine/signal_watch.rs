@@ -1,7 +1,9 @@
-//! `SignalShutdown`: the ready-made machine that stops the loop on a signal.
+//! `SignalShutdown`: the ready-made machine that stops (or drains) the loop
+//! on a signal.
 
 use std::io;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use super::{Created, Machine, MachineError, Response, Scope};
 use crate::unix::Signals;
@@ -11,6 +13,13 @@ use crate::{EventSet, PollOpt};
 /// `SIGTERM`), so `run` returns and everything the loop owns is dropped and
 /// closed. Generic over the loop's context; add it as one variant of a
 /// composed server.
+///
+/// Made with [`draining`](SignalShutdown::draining), it drains the loop
+/// instead ([`Scope::drain_loop`]): the first signal closes the listeners
+/// and lets connections finish, for at most a grace period; a second
+/// signal (or any signal once the loop drains) stops the loop at once. Such
+/// a watcher is a [daemon](Created::daemon): the drain does not wait for
+/// it.
 ///
 /// # Examples
 ///
@@ -25,6 +34,8 @@ use crate::{EventSet, PollOpt};
 #[derive(Debug)]
 pub struct SignalShutdown<C> {
     signals: Signals,
+    /// How long a drain may take; `None`: stop at once.
+    grace: Option<Duration>,
     _context: PhantomData<fn(&mut C)>,
 }
 
@@ -32,12 +43,37 @@ impl<C> SignalShutdown<C> {
     /// Starts receiving `signals` and registers them under the new machine's
     /// token. Fails (see [`Signals::new`]) if another `Signals` is alive.
     pub fn new<X>(signals: &[i32], scope: &mut Scope<'_, X>) -> Created<Self> {
+        Self::watch(signals, None, scope)
+    }
+
+    /// As [`new`](SignalShutdown::new), but the first signal drains the
+    /// loop for at most `grace` (its deadline is the signal's time plus
+    /// `grace`); the next one stops it at once. The new machine is a
+    /// [daemon](Created::daemon).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use mio_core::machine::{Loop, LoopConfig, SignalShutdown};
+    ///
+    /// let mut lp = Loop::<SignalShutdown<()>>::new(&LoopConfig::new())?;
+    /// let signals = [libc::SIGINT, libc::SIGTERM];
+    /// lp.add_machine_with(|scope| SignalShutdown::draining(&signals, Duration::from_secs(5), scope)).unwrap();
+    /// lp.run(())?; // returns on Ctrl-C: at once here, as only daemons are left
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn draining<X>(signals: &[i32], grace: Duration, scope: &mut Scope<'_, X>) -> Created<Self> {
+        Self::watch(signals, Some(grace), scope).daemon()
+    }
+
+    fn watch<X>(signals: &[i32], grace: Option<Duration>, scope: &mut Scope<'_, X>) -> Created<Self> {
         let signals = match Signals::new(signals) {
             Ok(s) => s,
             Err(e) => return Created::error(e.into()),
         };
         match scope.register(&signals, EventSet::readable(), PollOpt::edge()) {
-            Ok(()) => Created::ok(SignalShutdown { signals, _context: PhantomData }),
+            Ok(()) => Created::ok(SignalShutdown { signals, grace, _context: PhantomData }),
             Err(e) => Created::error(e.into()),
         }
     }
@@ -54,7 +90,13 @@ impl<C> Machine for SignalShutdown<C> {
 
     fn ready(self, _: EventSet, scope: &mut Scope<'_, C>) -> Response<Self, ()> {
         while let Ok(Some(_)) = self.signals.receive() {
-            scope.shutdown_loop();
+            match self.grace {
+                Some(grace) if !scope.is_draining() => {
+                    let deadline = scope.now() + grace;
+                    scope.drain_loop(deadline);
+                }
+                _ => scope.shutdown_loop(),
+            }
         }
         Response::ok(self)
     }

@@ -4,6 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use super::error::{GroupError, LoopFailure, Stage};
 use super::loops::{Loops, Stopper, Threads};
@@ -95,13 +96,21 @@ pub struct LoopGroup {
     pinning: Pinning,
     config: LoopConfig,
     signals: Vec<i32>,
+    drain_grace: Option<Duration>,
 }
 
 impl LoopGroup {
     /// A group listening on `addr`: one thread, no pinning, the default
     /// [`LoopConfig`], no signal handling.
     pub fn new(addr: SocketAddr) -> LoopGroup {
-        LoopGroup { addr, threads: 1, pinning: Pinning::None, config: LoopConfig::new(), signals: Vec::new() }
+        LoopGroup {
+            addr,
+            threads: 1,
+            pinning: Pinning::None,
+            config: LoopConfig::new(),
+            signals: Vec::new(),
+            drain_grace: None,
+        }
     }
 
     /// How many loops (and threads) to run; at least 1. Typically one per
@@ -134,6 +143,15 @@ impl LoopGroup {
         self
     }
 
+    /// Makes the first shutdown signal drain the loops instead of stopping
+    /// them ([`Loops::drain`]): listeners close at once, connections finish
+    /// what they started, each loop for at most `grace`; a second signal
+    /// stops them all at once. Default: the first signal stops them.
+    pub fn drain_on_signal(&mut self, grace: Duration) -> &mut Self {
+        self.drain_grace = Some(grace);
+        self
+    }
+
     /// Starts the loops (see [`LoopGroup`]) and returns once every one is
     /// set up and running.
     ///
@@ -160,6 +178,7 @@ impl LoopGroup {
         let cpus = self.pinning.cpus(n).map_err(|e| GroupError::group(Stage::Config, e))?;
         let (event_loop, mut supervisor) = Supervisor::new(n).map_err(|e| GroupError::group(Stage::Start, e))?;
         supervisor.catch_signals(&event_loop, &self.signals).map_err(|e| GroupError::group(Stage::Signals, e))?;
+        supervisor.drain_grace = self.drain_grace;
         let mut threads = Threads { event_loop, supervisor, joins: Vec::with_capacity(n), failures: Vec::new() };
         let plan = Arc::new(Plan { context, setup, config: self.config.clone() });
 

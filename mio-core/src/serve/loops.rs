@@ -4,6 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use super::error::{GroupError, LoopFailure, Stage};
 use super::supervisor::{StopSignal, Supervisor};
@@ -135,17 +136,32 @@ impl<T: Send> Loops<T> {
         self.stopper.stop();
     }
 
+    /// Drains every loop ([`LoopInstance::drain`](crate::machine::LoopInstance::drain)),
+    /// each for at most `grace` from when it hears of it: listeners close
+    /// at once, connections finish what they started. Each loop ends when
+    /// its drain is over, and [`wait`](Loops::wait) returns once every loop
+    /// ended; [`stop`](Loops::stop) still stops them all at once. Only the
+    /// first drain counts.
+    pub fn drain(&self, grace: Duration) {
+        self.stopper.drain(grace);
+    }
+
     /// Blocks until the group stops — one of its shutdown signals arrived,
     /// [`stop`](Loops::stop) was called, or any loop ended (a machine called
     /// [`Scope::shutdown_loop`](crate::machine::Scope::shutdown_loop), or the
     /// loop failed) — then stops every loop, joins every thread, and returns.
+    /// Once the group drains ([`drain`](Loops::drain), or a signal with
+    /// [`LoopGroup::drain_on_signal`](super::LoopGroup::drain_on_signal)),
+    /// it waits for every loop to end instead.
     ///
     /// # Errors
     ///
     /// Every loop's failure ([`Stage::Run`] for a poll error, [`Stage::Panic`]
     /// for a panic), in one [`GroupError`].
     pub fn wait(mut self) -> Result<(), GroupError> {
-        self.threads.turn_until(|s| s.stop.is_set());
+        let spawned = self.threads.joins.len();
+        // A drain ends each loop in its own time: no stop until the last.
+        self.threads.turn_until(|s| s.stop.is_set() || s.exited >= spawned);
         match GroupError::from_failures(self.threads.finish()) {
             Some(e) => Err(e),
             None => Ok(()),
@@ -179,6 +195,11 @@ impl Stopper {
     /// sleeps).
     pub fn stop(&self) {
         self.signal.stop(self.wakers.iter());
+    }
+
+    /// Drains every loop for at most `grace` (see [`Loops::drain`]).
+    pub fn drain(&self, grace: Duration) {
+        self.signal.drain(grace, self.wakers.iter());
     }
 
     /// Whether a stop was asked for (by this or any other means: a signal,

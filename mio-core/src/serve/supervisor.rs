@@ -4,8 +4,9 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::channel::Sender;
 use crate::machine::Wake;
@@ -35,15 +36,36 @@ pub(crate) struct Ready<T> {
 /// and returns.
 const NOBODY: Wake = Wake { token: usize::MAX, generation: u32::MAX };
 
-/// Stops loops: the flag they check after every turn, and their wakers.
+/// Stops or drains loops: the flags they check after every turn, and their
+/// wakers.
 #[derive(Debug, Clone)]
 pub(crate) struct StopSignal {
     flag: Arc<AtomicBool>,
+    /// 0, or the drain's grace period in nanoseconds plus one.
+    drain: Arc<AtomicU64>,
 }
 
 impl StopSignal {
     pub(crate) fn new() -> StopSignal {
-        StopSignal { flag: Arc::new(AtomicBool::new(false)) }
+        StopSignal { flag: Arc::new(AtomicBool::new(false)), drain: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// The grace period of the drain asked for, if one was.
+    pub(crate) fn drain_grace(&self) -> Option<Duration> {
+        match self.drain.load(Ordering::SeqCst) {
+            0 => None,
+            n => Some(Duration::from_nanos(n - 1)),
+        }
+    }
+
+    /// Asks each loop to drain for at most `grace` (the first ask counts),
+    /// then wakes it, as [`stop`](StopSignal::stop) does.
+    pub(crate) fn drain<'a>(&self, grace: Duration, wakers: impl IntoIterator<Item = &'a Sender<Wake>>) {
+        let nanos = u64::try_from(grace.as_nanos()).unwrap_or(u64::MAX).min(u64::MAX - 1) + 1;
+        let _ = self.drain.compare_exchange(0, nanos, Ordering::SeqCst, Ordering::SeqCst);
+        for waker in wakers {
+            let _ = waker.send(NOBODY);
+        }
     }
 
     /// Whether a stop was asked for.
@@ -69,6 +91,9 @@ const SIGNALS: Token = Token(0);
 #[derive(Debug)]
 pub(crate) struct Supervisor<T> {
     signals: Option<Signals>,
+    /// With `Some`, the first signal drains the loops for at most this
+    /// long, and the next one stops them.
+    pub(crate) drain_grace: Option<Duration>,
     pub(crate) stop: StopSignal,
     /// Per loop: its waker once it is set up.
     pub(crate) wakers: Vec<Option<Sender<Wake>>>,
@@ -93,6 +118,7 @@ impl<T: Send> Supervisor<T> {
         let event_loop = EventLoop::configured(config)?;
         let supervisor = Supervisor {
             signals: None,
+            drain_grace: None,
             stop: StopSignal::new(),
             wakers: (0..threads).map(|_| None).collect(),
             handles: (0..threads).map(|_| None).collect(),
@@ -125,6 +151,12 @@ impl<T: Send> Supervisor<T> {
     pub(crate) fn stop_all(&self) {
         self.stop.stop(self.wakers.iter().flatten());
     }
+
+    /// Drains every loop set up so far for at most `grace` (the others see
+    /// the flag before they run).
+    pub(crate) fn drain_all(&self, grace: Duration) {
+        self.stop.drain(grace, self.wakers.iter().flatten());
+    }
 }
 
 impl<T: Send> Handler for Supervisor<T> {
@@ -135,15 +167,15 @@ impl<T: Send> Handler for Supervisor<T> {
         if token != SIGNALS {
             return;
         }
-        let mut caught = false;
         while let Some(signals) = &self.signals {
             match signals.receive() {
-                Ok(Some(_)) => caught = true,
+                // The first signal drains, if asked to; the next one stops.
+                Ok(Some(_)) => match self.drain_grace {
+                    Some(grace) if self.stop.drain_grace().is_none() => self.drain_all(grace),
+                    _ => self.stop_all(),
+                },
                 Ok(None) | Err(_) => break,
             }
-        }
-        if caught {
-            self.stop_all();
         }
     }
 
@@ -156,6 +188,8 @@ impl<T: Send> Handler for Supervisor<T> {
                 if self.stop.is_set() {
                     // It may have looked at the flag before it was set.
                     self.stop.stop([&ready.waker]);
+                } else if let Some(grace) = self.stop.drain_grace() {
+                    self.stop.drain(grace, [&ready.waker]);
                 }
                 self.wakers[ready.index] = Some(ready.waker);
                 self.handles[ready.index] = Some(ready.handle);
@@ -163,9 +197,34 @@ impl<T: Send> Handler for Supervisor<T> {
             }
             Notice::Exited => {
                 self.exited += 1;
-                // One loop's end, for whatever reason, ends the group.
-                self.stop_all();
+                // One loop's end, for whatever reason, ends the group; but
+                // while draining, each loop ends when its drain is over.
+                if self.stop.drain_grace().is_none() {
+                    self.stop_all();
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::StopSignal;
+
+    #[test]
+    fn the_first_drain_asked_for_counts() {
+        let stop = StopSignal::new();
+        assert_eq!(stop.drain_grace(), None);
+        stop.drain(Duration::ZERO, []);
+        assert_eq!(stop.drain_grace(), Some(Duration::ZERO), "a zero grace is still a drain");
+        stop.drain(Duration::from_secs(5), []);
+        assert_eq!(stop.drain_grace(), Some(Duration::ZERO));
+        assert!(!stop.is_set(), "draining is not stopping");
+
+        let forever = StopSignal::new();
+        forever.drain(Duration::MAX, []);
+        assert!(forever.drain_grace().is_some_and(|g| g >= Duration::from_secs(500 * 365 * 86_400)));
     }
 }

@@ -69,6 +69,11 @@ where
         return Ok(()); // The supervisor is gone: nobody would stop us.
     }
     while !stop.is_set() && !instance.is_shutdown() {
+        if let Some(grace) = stop.drain_grace().filter(|_| !instance.is_draining()) {
+            let deadline = instance.now() + grace;
+            instance.drain(deadline);
+            continue; // It may be over already.
+        }
         instance.run_once(None).map_err(fail(Stage::Run))?;
     }
     Ok(())

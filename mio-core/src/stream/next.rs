@@ -25,6 +25,11 @@ pub enum Event {
     EndOfStream,
     /// A bound was hit ([`Protocol::limit_exceeded`](super::Protocol::limit_exceeded)).
     LimitExceeded(Limit),
+    /// The loop drains: finish what was started, then close; an idle
+    /// connection closes at once ([`Protocol::drain`](super::Protocol::drain)).
+    /// Only for protocols whose `Handlers` set `const DRAIN: bool = true`;
+    /// the others go on as if nothing happened.
+    Drain,
 }
 
 /// `A: GoesTo<S>`: a state whose next states are `A` (its generated

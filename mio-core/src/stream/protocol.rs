@@ -32,7 +32,8 @@ pub enum Limit {
 /// writes, and calls back only when the expectation is met
 /// ([`bytes_read`](Protocol::bytes_read), [`bytes_flushed`](Protocol::bytes_flushed)),
 /// the deadline passes ([`timeout`](Protocol::timeout)), someone wakes it
-/// ([`wakeup`](Protocol::wakeup)), the peer ends the stream
+/// ([`wakeup`](Protocol::wakeup)), the loop drains
+/// ([`drain`](Protocol::drain)), the peer ends the stream
 /// ([`end_of_stream`](Protocol::end_of_stream)), a bound is hit
 /// ([`limit_exceeded`](Protocol::limit_exceeded)), or IO fails
 /// ([`error`](Protocol::error), after which the connection is closed).
@@ -100,6 +101,18 @@ pub trait Protocol: Sized {
     /// Someone called [`Notifier::wakeup`](crate::machine::Notifier::wakeup).
     /// May be spurious; default: nothing changes.
     fn wakeup(self, transport: &mut Transport<'_, Self::Socket>, scope: &mut Scope<'_, Self::Context>) -> Intent<Self> {
+        let _ = (transport, scope);
+        Intent::of(self).unchanged()
+    }
+
+    /// The loop drains (see [`Scope::drain_loop`]): finish what was
+    /// started, take nothing new, and close — an idle connection at once.
+    /// Called once, when the drain starts; [`Scope::is_draining`] tells the
+    /// other callbacks (a request that completes later gets its answer,
+    /// then the connection closes). The loop's drain deadline closes the
+    /// connection if it is still open then. Default: nothing changes (the
+    /// connection goes on as before, until it ends or the deadline).
+    fn drain(self, transport: &mut Transport<'_, Self::Socket>, scope: &mut Scope<'_, Self::Context>) -> Intent<Self> {
         let _ = (transport, scope);
         Intent::of(self).unchanged()
     }

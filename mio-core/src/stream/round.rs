@@ -36,6 +36,7 @@ pub(super) enum Start<P> {
     Ready(P, EventSet),
     Timeout(P),
     Wakeup(P),
+    Drain(P),
 }
 
 /// How a round ended.
@@ -120,6 +121,7 @@ fn start<P: Protocol>(
         }
         Start::Timeout(p) => p.timeout(&mut io.transport(), scope),
         Start::Wakeup(p) => p.wakeup(&mut io.transport(), scope),
+        Start::Drain(p) => p.drain(&mut io.transport(), scope),
     };
     if have_buffers {
         drive(&mut io, intent, searched, waited, scope)

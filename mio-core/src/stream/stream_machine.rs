@@ -64,6 +64,12 @@ impl<P: Protocol> Machine for Stream<P> {
         let Stream { conn, protocol } = self;
         resume(conn, Start::Wakeup(protocol), scope)
     }
+
+    /// Calls [`Protocol::drain`].
+    fn drain(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
+        let Stream { conn, protocol } = self;
+        resume(conn, Start::Drain(protocol), scope)
+    }
 }
 
 #[inline]
