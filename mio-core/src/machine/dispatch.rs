@@ -50,6 +50,7 @@ macro_rules! scope {
             context: $ctx,
             poll: $el.poll(),
             clock: $el.clock(),
+            counters: $el.counters(),
             core: &mut $parts.core,
             buffers: Some(&mut $parts.buffers),
         }
@@ -68,6 +69,7 @@ impl<M: Machine> Parts<M> {
         deadline: Option<Instant>,
     ) -> Result<Token, MachineError> {
         let token = self.table.insert(machine);
+        el.counters().machines_created.add(1);
         let slot = self.table.get_mut(token).expect("just inserted");
         let wake = Wake { token, generation: slot.generation };
         if !rearm(el, slot, wake, deadline.map_or(Deadline::Clear, Deadline::At)) {
@@ -86,10 +88,12 @@ impl<M: Machine> Parts<M> {
     /// reclaim scan runs only when the loop drops a machine.
     pub(crate) fn end<H: Handler>(&mut self, el: &mut EventLoop<H>, token: usize) {
         let (machine, timer) = self.table.end(token);
+        el.counters().machines_ended.add(1);
         if let Some(timer) = timer {
             el.clear_timeout(timer);
         }
-        if machine.is_some() {
+        if let Some(machine) = machine {
+            machine.ended_by_loop(el.counters());
             drop(machine);
             self.buffers.reclaim(token as u32);
         }
@@ -101,14 +105,23 @@ impl<M: Machine> Parts<M> {
     pub(crate) fn end_all<H: Handler>(&mut self, el: &mut EventLoop<H>) {
         let buffers = &mut self.buffers;
         self.table.end_all(|token, machine, timer| {
+            el.counters().machines_ended.add(1);
             if let Some(timer) = timer {
                 el.clear_timeout(timer);
             }
-            if machine.is_some() {
+            if let Some(machine) = machine {
+                machine.ended_by_loop(el.counters());
                 drop(machine);
                 buffers.reclaim(token as u32);
             }
         });
+        self.count_buffers(el);
+    }
+
+    /// Publishes how many stream buffers are held (end of a turn).
+    pub(crate) fn count_buffers<H: Handler>(&self, el: &EventLoop<H>) {
+        let chunks = &self.buffers.chunks;
+        el.counters().buffers_in_use.set((chunks.count() - chunks.free()) as u64);
     }
 }
 
@@ -215,11 +228,13 @@ impl<M: Machine> Machines<M> {
         let created = M::create(seed, &mut scope!(&mut self.context, self.parts, el, child, generation));
         let inserted = created.0.and_then(|(machine, deadline)| self.parts.insert(el, machine, deadline));
         if let Err(e) = inserted {
+            el.counters().failed(e.kind());
             (self.on_error)(&mut self.context, Token(child), &e);
         }
     }
 
     fn fail(&mut self, el: &mut EventLoop<Self>, token: usize, error: &MachineError) {
+        el.counters().failed(error.kind());
         (self.on_error)(&mut self.context, Token(token), error);
         self.parts.end(el, token);
     }
@@ -263,6 +278,7 @@ impl<M: Machine> Handler for Machines<M> {
 
     fn tick(&mut self, el: &mut EventLoop<Self>) {
         self.parts.table.free_ended();
+        self.parts.count_buffers(el);
         if self.parts.core.shutdown {
             el.shutdown();
         }

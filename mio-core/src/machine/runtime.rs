@@ -8,6 +8,7 @@ use super::scope::ScopeCore;
 use super::table::Table;
 use super::{Created, LoopConfig, Machine, MachineError, Scope, NO_FREE_SLOT};
 use crate::buffers::Buffers;
+use crate::counters::{Counters, CountersHandle};
 use crate::{EventLoop, Token};
 
 /// A machine loop being set up: add the first machines (listeners, usually),
@@ -51,6 +52,7 @@ impl<M: Machine> Loop<M> {
         }
         let buffers =
             Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection);
+        event_loop.counters().buffers_total.set(buffers.chunks.count() as u64);
         let core = ScopeCore { sender: event_loop.channel(), shutdown: false };
         let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };
         Ok(Loop { event_loop, parts, on_error: ignore_error })
@@ -76,6 +78,13 @@ impl<M: Machine> Loop<M> {
         F: FnOnce(&mut Scope<'_, ()>) -> Created<M>,
     {
         add_machine(&mut self.event_loop, &mut self.parts, &mut (), f)
+    }
+
+    /// A handle to read the loop's counters from another thread (see
+    /// [`counters`](crate::counters)); take it before [`run`](Loop::run),
+    /// or return it from a [`LoopGroup`](crate::serve::LoopGroup) setup.
+    pub fn counters_handle(&self) -> CountersHandle {
+        self.event_loop.counters_handle()
     }
 
     /// Hands the loop its context; machines can then be added with a full
@@ -175,6 +184,26 @@ impl<M: Machine> LoopInstance<M> {
     /// The machine slab's capacity.
     pub fn machine_capacity(&self) -> usize {
         self.machines.parts.table.capacity()
+    }
+
+    /// The loop's counters (see [`counters`](crate::counters)): exact here,
+    /// on the loop thread.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn f<M: mio_core::machine::Machine>(lp: &mut mio_core::machine::LoopInstance<M>) -> std::io::Result<()> {
+    /// lp.run_once(None)?;
+    /// println!("{} turns, {} machines", lp.counters().turns(), lp.counters().machines_alive());
+    /// # Ok(()) }
+    /// ```
+    pub fn counters(&self) -> &Counters {
+        self.event_loop.counters()
+    }
+
+    /// A handle to read the loop's counters from another thread.
+    pub fn counters_handle(&self) -> CountersHandle {
+        self.event_loop.counters_handle()
     }
 
     /// How many turns the loop has made (see [`EventLoop::turns`]).

@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::{Notifier, Wake};
 use crate::buffers::Buffers;
 use crate::channel::Sender;
+use crate::counters::Counters;
 use crate::timer::Clock;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
 
@@ -31,6 +32,7 @@ pub struct Scope<'a, C> {
     pub(crate) context: &'a mut C,
     pub(crate) poll: &'a Poll,
     pub(crate) clock: &'a Clock,
+    pub(crate) counters: &'a Counters,
     pub(crate) core: &'a mut ScopeCore,
     /// The loop's stream memory; lent out (`None`) while a stream's round
     /// runs, so the round's callbacks can have the scope while its
@@ -51,7 +53,7 @@ impl<C> std::fmt::Debug for Scope<'_, C> {
     }
 }
 
-impl<C> Scope<'_, C> {
+impl<'a, C> Scope<'a, C> {
     /// This machine's token: its slot in the loop, and the token its sources
     /// are registered under.
     pub fn token(&self) -> Token {
@@ -96,6 +98,22 @@ impl<C> Scope<'_, C> {
     /// reused.
     pub fn notifier(&self) -> Notifier {
         Notifier::new(self.core.sender.clone(), Wake { token: self.token.0, generation: self.generation })
+    }
+
+    /// The loop's counters (see [`counters`](crate::counters)): exact on
+    /// the loop thread, where a machine runs.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use mio_core::machine::Scope;
+    /// # fn f(scope: &mut Scope<'_, ()>) {
+    /// let counters = scope.counters();
+    /// println!("{} machines, {} bytes read", counters.machines_alive(), counters.bytes_read());
+    /// # }
+    /// ```
+    pub fn counters(&self) -> &'a Counters {
+        self.counters
     }
 
     /// Stops the loop after the current turn.
