@@ -44,6 +44,7 @@ mod args;
 mod commands;
 mod db;
 mod frame;
+mod info;
 mod protocol;
 mod spill;
 
@@ -158,6 +159,7 @@ fn main() -> io::Result<()> {
     lp.add_machine_with(|scope| Accept::new(listener, scope).map(Server::Net)).map_err(io::Error::other)?;
     lp.add_machine_with(|scope| SignalShutdown::new(&[libc::SIGINT, libc::SIGTERM], scope).map(Server::Shutdown))
         .map_err(io::Error::other)?;
+    info::watch(lp.counters_handle()); // INFO clients / stats
     let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now()), max_bulk));
     lp.add_machine_with(|scope| {
         let notifier = scope.notifier();
