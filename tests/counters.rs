@@ -183,14 +183,14 @@ fn machine_loop_counts_accepts_machines_bytes_buffers_and_failures() {
     b.write_all(b"err data\n").unwrap();
     turn_until(&mut lp, "the error at create", |s| s.machines_failed() == 1);
     let c = lp.counters();
-    assert_eq!((c.accepts(), c.machines_created(), c.machines_ended()), (2, 2, 1));
+    assert_eq!((c.accepts(), c.machines_created(), c.machines_ended(), c.machines_alive()), (2, 3, 2, 1));
     // One that fails later ends in the table; its kind is not in the table.
     let mut b = StdTcpStream::connect(addr).unwrap();
-    turn_until(&mut lp, "the accept", |s| s.machines_created == 3);
+    turn_until(&mut lp, "the accept", |s| s.machines_created == 4);
     b.write_all(b"err odd\n").unwrap();
     turn_until(&mut lp, "the error", |s| s.machines_failed() == 2);
     let c = lp.counters();
-    assert_eq!((c.accepts(), c.machines_created(), c.machines_ended(), c.machines_alive()), (3, 3, 2, 1));
+    assert_eq!((c.accepts(), c.machines_created(), c.machines_ended(), c.machines_alive()), (3, 4, 3, 1));
     assert_eq!(c.machines_failed_with(ErrorKind::InvalidData), 1);
     assert_eq!(c.machines_failed_with(ErrorKind::NotFound), 1, "counted with the other kinds");
     assert_eq!(c.machines_failed_with(ErrorKind::BrokenPipe), 0);
@@ -203,7 +203,7 @@ fn machine_loop_counts_accepts_machines_bytes_buffers_and_failures() {
 
     lp.close();
     let c = lp.counters();
-    assert_eq!((c.machines_alive(), c.machines_ended()), (0, 3), "close ends the listener");
+    assert_eq!((c.machines_alive(), c.machines_ended()), (0, 4), "close ends the listener");
 }
 
 #[test]

@@ -211,9 +211,12 @@ counts! {
     timers_cancelled,
     /// Connections accepted by [`Accept`](crate::machine::Accept) machines.
     accepts,
-    /// Machines that ended (left the loop's table), however they ended.
+    /// Machines that ended, however they ended: a `create` that failed
+    /// included.
     machines_ended,
-    /// Machines that entered the loop's table.
+    /// Machines created: counted as their `create` starts (a seed spawned,
+    /// or `add_machine_with`), so a machine is alive from then on, while its
+    /// first callback runs.
     machines_created,
     /// Bytes read by stream connections ([`Stream`](crate::stream::Stream)).
     bytes_read,
@@ -227,7 +230,8 @@ counts! {
 }
 
 impl Counters {
-    /// Machines in the loop's table now: created less ended.
+    /// Machines alive now (created less ended): those in the loop's table,
+    /// and one whose `create` is running.
     pub fn machines_alive(&self) -> u64 {
         let ended = self.machines_ended();
         self.machines_created().saturating_sub(ended)

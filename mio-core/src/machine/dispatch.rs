@@ -69,7 +69,6 @@ impl<M: Machine> Parts<M> {
         deadline: Option<Instant>,
     ) -> Result<Token, MachineError> {
         let token = self.table.insert(machine);
-        el.counters().machines_created.add(1);
         let slot = self.table.get_mut(token).expect("just inserted");
         let wake = Wake { token, generation: slot.generation };
         if !rearm(el, slot, wake, deadline.map_or(Deadline::Clear, Deadline::At)) {
@@ -225,8 +224,10 @@ impl<M: Machine> Machines<M> {
 
     fn create_child(&mut self, el: &mut EventLoop<Self>, seed: M::Seed) {
         let (child, generation) = self.parts.table.next_slot();
+        el.counters().machines_created.add(1);
         let created = M::create(seed, &mut scope!(&mut self.context, self.parts, el, child, generation));
-        let inserted = created.0.and_then(|(machine, deadline)| self.parts.insert(el, machine, deadline));
+        let created = created.0.inspect_err(|_| el.counters().machines_ended.add(1));
+        let inserted = created.and_then(|(machine, deadline)| self.parts.insert(el, machine, deadline));
         if let Err(e) = inserted {
             el.counters().failed(e.kind());
             (self.on_error)(&mut self.context, Token(child), &e);

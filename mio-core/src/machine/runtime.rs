@@ -277,7 +277,9 @@ where
         return Err(NO_FREE_SLOT);
     }
     let (token, generation) = parts.table.next_slot();
-    let (machine, deadline) = f(&mut scope!(context, parts, el, token, generation)).0?;
+    el.counters().machines_created.add(1);
+    let created = f(&mut scope!(context, parts, el, token, generation)).0;
+    let (machine, deadline) = created.inspect_err(|_| el.counters().machines_ended.add(1))?;
     let inserted = parts.insert(el, machine, deadline);
     // Outside a turn: a slot ended by a failed insert is freed now.
     parts.table.free_ended();
