@@ -276,17 +276,18 @@ impl<H: Handler> EventLoop<H> {
     }
 
     fn dispatch_io(&mut self, handler: &mut H) {
-        let mut delivered = 0;
+        // Counted once a turn: every event but the channel's own.
+        let mut wakers = 0;
         for i in 0..self.events.len() {
             let Some(ev) = self.events.get(i) else { break };
             if ev.token() == Token::RESERVED {
                 self.rx.drain_waker();
+                wakers += 1;
                 continue;
             }
-            delivered += 1;
             handler.ready(self, ev.token(), ev.kind());
         }
-        self.counters.events.add(delivered);
+        self.counters.events.add(self.events.len() as u64 - wakers);
     }
 
     fn dispatch_messages(&mut self, handler: &mut H) {
