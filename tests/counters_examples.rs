@@ -99,7 +99,8 @@ fn get(s: &mut TcpStream, path: &str) -> String {
 fn http_hello_serves_stats_and_still_says_hello() {
     let mut server = ExampleServer::start("http_hello", &["127.0.0.1:0", "10000"]);
     let url = |path: &str| format!("http://{}/{path}", server.address);
-    let curl = |args: &[&str]| run(Command::new("curl").args(["--silent", "--show-error", "--max-time", "20"]).args(args));
+    let curl =
+        |args: &[&str]| run(Command::new("curl").args(["--silent", "--show-error", "--max-time", "20"]).args(args));
     // An idle keep-alive connection: accepted by the time curl's is, and
     // then waiting in `Request`.
     let _idle = TcpStream::connect(&server.address).unwrap();

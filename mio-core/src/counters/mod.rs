@@ -60,8 +60,8 @@ use std::sync::Arc;
 
 pub use failed::{failed_index, FAILED_KINDS, OTHER_KINDS};
 pub(crate) use states::StateCounts;
-pub use states::{StateNames, MAX_PROTOCOLS, MAX_STATE_COUNTS};
 use states::StatesSnapshot;
+pub use states::{StateNames, MAX_PROTOCOLS, MAX_STATE_COUNTS};
 
 /// One count, written by the loop thread only: a relaxed load and a
 /// relaxed store, no read-modify-write.

@@ -186,7 +186,12 @@ impl<H: Handler> EventLoop<H> {
 
     /// A handle to read the loop's counters from another thread.
     pub fn counters_handle(&self) -> CountersHandle {
-        CountersHandle::new(Arc::clone(&self.counters))
+        CountersHandle::new(self.shared_counters())
+    }
+
+    /// The counters, for the layers above that count into them too.
+    pub(crate) fn shared_counters(&self) -> Arc<Counters> {
+        Arc::clone(&self.counters)
     }
 
     /// How many times senders had to write the waker to wake this loop.

@@ -50,7 +50,6 @@ macro_rules! scope {
             context: $ctx,
             poll: $el.poll(),
             clock: $el.clock(),
-            counters: $el.counters(),
             core: &mut $parts.core,
             buffers: Some(&mut $parts.buffers),
         }

@@ -51,9 +51,11 @@ impl<M: Machine> Loop<M> {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
         }
         let buffers =
-            Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection);
+            Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection, {
+                event_loop.shared_counters()
+            });
         event_loop.counters().buffers_total.set(buffers.chunks.count() as u64);
-        let core = ScopeCore { sender: event_loop.channel(), shutdown: false };
+        let core = ScopeCore { sender: event_loop.channel(), shutdown: false, counters: event_loop.shared_counters() };
         let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };
         Ok(Loop { event_loop, parts, on_error: ignore_error })
     }

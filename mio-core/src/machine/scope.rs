@@ -7,6 +7,8 @@ use std::time::Instant;
 use super::{Notifier, Wake};
 use crate::buffers::Buffers;
 use crate::channel::Sender;
+use std::sync::Arc;
+
 use crate::counters::Counters;
 use crate::timer::Clock;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
@@ -32,7 +34,6 @@ pub struct Scope<'a, C> {
     pub(crate) context: &'a mut C,
     pub(crate) poll: &'a Poll,
     pub(crate) clock: &'a Clock,
-    pub(crate) counters: &'a Counters,
     pub(crate) core: &'a mut ScopeCore,
     /// The loop's stream memory; lent out (`None`) while a stream's round
     /// runs, so the round's callbacks can have the scope while its
@@ -45,6 +46,7 @@ pub struct Scope<'a, C> {
 pub(crate) struct ScopeCore {
     pub(crate) sender: Sender<Wake>,
     pub(crate) shutdown: bool,
+    pub(crate) counters: Arc<Counters>,
 }
 
 impl<C> std::fmt::Debug for Scope<'_, C> {
@@ -53,7 +55,7 @@ impl<C> std::fmt::Debug for Scope<'_, C> {
     }
 }
 
-impl<'a, C> Scope<'a, C> {
+impl<C> Scope<'_, C> {
     /// This machine's token: its slot in the loop, and the token its sources
     /// are registered under.
     pub fn token(&self) -> Token {
@@ -112,8 +114,8 @@ impl<'a, C> Scope<'a, C> {
     /// println!("{} machines, {} bytes read", counters.machines_alive(), counters.bytes_read());
     /// # }
     /// ```
-    pub fn counters(&self) -> &'a Counters {
-        self.counters
+    pub fn counters(&self) -> &Counters {
+        &self.core.counters
     }
 
     /// Stops the loop after the current turn.

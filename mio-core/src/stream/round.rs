@@ -17,7 +17,6 @@ use super::conn::{Conn, Due, Io, WAITING};
 use super::intent::{ExpectKind, IntentKind, PackedExpectation};
 use super::{Intent, Limit, Protocol};
 use crate::buffers::{Buffers, Chunks, NO_CHUNK};
-use crate::counters::Counters;
 use crate::machine::{Deadline, MachineError, Scope};
 use crate::EventSet;
 
@@ -73,7 +72,7 @@ pub(super) fn round<P: Protocol>(
     let Some(buffers) = scope.buffers.take() else { return Outcome::Fail(NO_BUFFERS) };
     let state = start_with.state();
     let outcome = start(conn, start_with, scope, buffers);
-    settle(conn, state, &outcome, buffers, scope.counters);
+    settle(conn, state, &outcome, buffers);
     scope.buffers = Some(buffers);
     outcome
 }
@@ -87,13 +86,7 @@ pub(super) fn round<P: Protocol>(
 /// the `state` it started the round in (`None`: created in this round), into
 /// the one it is kept in, if any. (A connection the loop drops between
 /// rounds takes itself out in `Machine::ended_by_loop`.)
-fn settle<S, P: Protocol>(
-    conn: &mut Conn<S>,
-    state: Option<usize>,
-    outcome: &Outcome<P>,
-    buffers: &mut Buffers,
-    counters: &Counters,
-) {
+fn settle<S, P: Protocol>(conn: &mut Conn<S>, state: Option<usize>, outcome: &Outcome<P>, buffers: &mut Buffers) {
     let kept = match outcome {
         Outcome::Keep(p, _) => Some(p),
         _ => None,
@@ -106,7 +99,7 @@ fn settle<S, P: Protocol>(
     if let Some(names) = P::state_names() {
         let now = kept.map(P::state_index);
         if now != state {
-            counters.states.moved(names, state, now);
+            buffers.counters.states.moved(names, state, now);
         }
     }
 }
@@ -145,7 +138,7 @@ fn start<P: Protocol>(
     let searched = if waited { conn.input.len() } else { 0 };
     conn.set(WAITING, false);
     let (input, output) = buffers.chunks.pair_mut(conn.input.chunk, conn.output.chunk);
-    let mut io = Io { conn, input, output, values: &mut buffers.values, owner, counters: scope.counters };
+    let mut io = Io { conn, input, output, values: &mut buffers.values, owner, counters: &buffers.counters };
     let intent = match start {
         Start::Create if !have_buffers => return Outcome::Fail(POOL_EXHAUSTED),
         Start::Create => P::create(&mut io.transport(), scope),
