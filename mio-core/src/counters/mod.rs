@@ -258,10 +258,20 @@ impl Counters {
     ///
     /// # Examples
     ///
-    /// ```ignore
-    /// for (state, n) in scope.counters().states(&http::STATE_NAMES).into_iter().flatten() {
-    ///     println!("{state}: {n}");
+    /// ```
+    /// use mio_core::counters::StateNames;
+    /// use mio_core::EventLoop;
+    ///
+    /// // What `#[machine(protocol)] enum Http` makes as `http::STATE_NAMES`.
+    /// static STATE_NAMES: StateNames = StateNames::new("Http", &["Request", "Respond"]);
+    ///
+    /// let event_loop = EventLoop::<()>::new()?;
+    /// // In a machine: `scope.counters().states(&http::STATE_NAMES)`.
+    /// match event_loop.counters().states(&STATE_NAMES) {
+    ///     Some(counts) => counts.for_each(|(state, n)| println!("{state}: {n}")),
+    ///     None => println!("no Http connection yet"),
     /// }
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn states(&self, names: &'static StateNames) -> Option<impl Iterator<Item = (&'static str, u64)> + '_> {
         let counts = self.states.of(names)?;
