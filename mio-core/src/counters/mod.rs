@@ -23,16 +23,20 @@
 //! # Consistency
 //!
 //! On the loop thread every read is exact: it sees everything counted so
-//! far. From another thread ([`CountersHandle::snapshot`]), each value is
-//! one its counter really had during the snapshot, and a counter never goes
+//! far (but for the two counts published once a turn, below). From another thread ([`CountersHandle::snapshot`]), each value is
+//! one its counter really had during the snapshot, and a count that only
+//! grows (all but `buffers_in_use` and the per-state counts) never goes
 //! back from one snapshot to the next; but the values are read one after
 //! another while the loop runs on, so they are not one instant's: counts
-//! of a turn that runs meanwhile may be in some values and not in others.
+//! of a turn that runs meanwhile may be in some values and not in others
+//! (the per-state counts need not add up to the machines alive, say).
 //! Derived figures are made to stay sane across that: machines ended are
 //! read before machines created, so [`Snapshot::machines_alive`] is never
 //! negative. Two counts are published once per turn, at its end, and lag
-//! within a turn: [`Counters::waker_writes`] (the senders' count, copied)
-//! and [`Counters::buffers_in_use`].
+//! within a turn even on the loop thread: [`Counters::waker_writes`] (the
+//! senders' count, copied) and [`Counters::buffers_in_use`]. A consistent
+//! cut of several counts needs the loop thread (a machine reading
+//! [`Scope::counters`](crate::machine::Scope::counters)).
 //!
 //! # Examples
 //!
