@@ -23,7 +23,7 @@
 //! # Consistency
 //!
 //! On the loop thread every read is exact: it sees everything counted so
-//! far (but for the two counts published once a turn, below). From another thread ([`CountersHandle::snapshot`]), each value is
+//! far (but for the two counts published, below). From another thread ([`CountersHandle::snapshot`]), each value is
 //! one its counter really had during the snapshot, and a count that only
 //! grows (all but `buffers_in_use` and the per-state counts) never goes
 //! back from one snapshot to the next; but the values are read one after
@@ -32,9 +32,10 @@
 //! (the per-state counts need not add up to the machines alive, say).
 //! Derived figures are made to stay sane across that: machines ended are
 //! read before machines created, so [`Snapshot::machines_alive`] is never
-//! negative. Two counts are published once per turn, at its end, and lag
-//! within a turn even on the loop thread: [`Counters::waker_writes`] (the
-//! senders' count, copied) and [`Counters::buffers_in_use`]. A consistent
+//! negative. Two counts are published, not counted, and can lag even on
+//! the loop thread: [`Counters::waker_writes`] (the senders' count, copied
+//! when the loop sees the waker's event) and [`Counters::buffers_in_use`]
+//! (at the end of each turn). A consistent
 //! cut of several counts needs the loop thread (a machine reading
 //! [`Scope::counters`](crate::machine::Scope::counters)).
 //!
@@ -203,8 +204,8 @@ counts! {
     /// of machines).
     messages,
     /// How many times senders wrote the loop's waker to wake it (at most
-    /// once per sleep); copied from the senders' count at the end of each
-    /// turn.
+    /// once per sleep); copied from the senders' count when the loop sees
+    /// the waker's event, so exact from the turn that woke.
     waker_writes,
     /// Timers armed (for a machine loop: deadlines set, and re-armed when a
     /// deadline moved later than its timer).

@@ -268,7 +268,6 @@ impl<H: Handler> EventLoop<H> {
         self.dispatch_messages(handler);
         self.dispatch_timers(handler);
         handler.tick(self);
-        self.counters.waker_writes.set(self.rx.wakeups());
         Ok(())
     }
 
@@ -287,6 +286,8 @@ impl<H: Handler> EventLoop<H> {
             let Some(ev) = self.events.get(i) else { break };
             if ev.token() == Token::RESERVED {
                 self.rx.drain_waker();
+                // A sender counts its waker write before making it.
+                self.counters.waker_writes.set(self.rx.wakeups());
                 wakers += 1;
                 continue;
             }
