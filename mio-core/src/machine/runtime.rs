@@ -50,10 +50,8 @@ impl<M: Machine> Loop<M> {
             let msg = "LoopConfig::buffers: the size must be 1..=u32::MAX and size * count must fit in memory";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
         }
-        let buffers =
-            Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection, {
-                event_loop.shared_counters()
-            });
+        let (size, count, counters) = (config.buffer_size, config.buffers, event_loop.shared_counters());
+        let buffers = Buffers::new(size, count, config.queued_values, config.queued_per_connection, counters);
         event_loop.counters().buffers_total.set(buffers.chunks.count() as u64);
         let core = ScopeCore { sender: event_loop.channel(), shutdown: false, counters: event_loop.shared_counters() };
         let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };

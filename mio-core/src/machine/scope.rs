@@ -2,13 +2,12 @@
 
 use std::io;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Notifier, Wake};
 use crate::buffers::Buffers;
 use crate::channel::Sender;
-use std::sync::Arc;
-
 use crate::counters::Counters;
 use crate::timer::Clock;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
