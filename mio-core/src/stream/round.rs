@@ -69,8 +69,13 @@ pub(super) fn round<P: Protocol>(
 ) -> Outcome<P> {
     // The memory leaves the scope for the round, so callbacks can have the
     // scope while the transport borrows the chunks.
-    let Some(buffers) = scope.buffers.take() else { return Outcome::Fail(NO_BUFFERS) };
     let state = start_with.state();
+    let Some(buffers) = scope.buffers.take() else {
+        if let (Some(names), Some(_)) = (P::state_names(), state) {
+            scope.counters().states.moved(names, state, None);
+        }
+        return Outcome::Fail(NO_BUFFERS);
+    };
     let outcome = start(conn, start_with, scope, buffers);
     settle(conn, state, &outcome, buffers);
     scope.buffers = Some(buffers);
