@@ -249,11 +249,13 @@ fn snapshots_from_another_thread_see_the_loop_count() {
 /// The test's context: the deadline a `Chat` state sets, if any.
 struct Rules {
     deadline: Option<Duration>,
+    /// The IO errors connections met.
+    errors: Vec<ErrorKind>,
 }
 
 /// `hi` moves a connection from `Hello` to `Chat`; in `Chat`, `bye` ends
-/// it in `Bye`, `err` fails it, anything else stays; end of stream and
-/// deadlines close it.
+/// it in `Bye`, `err` fails it, `ping` is answered `pong`, anything else
+/// stays; end of stream, deadlines and IO errors close it.
 #[mio::machine(protocol)]
 #[derive(Debug)]
 enum Talk {
@@ -300,10 +302,18 @@ impl talk::Handlers for Talk {
             Event::BytesRead(end) => match &line(t, end)[..] {
                 b"bye\n" => Next::finish(Bye),
                 b"err\n" => Next::error(MachineError::new(ErrorKind::InvalidData, "err")),
+                b"ping\n" => {
+                    t.output().push(b"pong\n");
+                    Next::of(Chat).unchanged()
+                }
                 _ => Next::of(Chat).unchanged(),
             },
             _ => Next::done(),
         }
+    }
+
+    fn error(_: Self, error: MachineError, scope: &mut S<'_>) {
+        scope.errors.push(error.kind());
     }
 }
 
@@ -317,7 +327,7 @@ impl Rig {
         let clock = ManualClock::new();
         let mut config = LoopConfig::new();
         config.machines(16).buffers(1024, 16).event_loop().clock(clock.clone()).timer_capacity(timers);
-        let lp = Loop::<Stream<Talk>>::new(&config).unwrap().instantiate(Rules { deadline });
+        let lp = Loop::<Stream<Talk>>::new(&config).unwrap().instantiate(Rules { deadline, errors: Vec::new() });
         Rig { lp, clock }
     }
 
@@ -381,8 +391,27 @@ fn state_counts_follow_connections_however_they_end() {
     stays.write_all(b"chatting\n").unwrap(); // stays in Chat
     rig.expect((0, 2, 0), "stayed");
 
+    // A read error: a peer that closes with our reply unread resets the
+    // connection (ECONNRESET on a Unix stream too).
+    let mut reset = rig.connect();
+    reset.write_all(b"hi\nping\n").unwrap();
+    let mut pong = [0; 5];
+    for _ in 0..200 {
+        rig.lp.run_once(Some(Duration::from_millis(5))).unwrap();
+        if rig.states() == (0, 3, 0) {
+            break;
+        }
+    }
+    reset.write_all(b"ping\n").unwrap();
+    rig.expect((0, 3, 0), "the second pong is written, unread");
+    reset.read_exact(&mut pong).unwrap(); // only the first
+    drop(reset);
+    rig.expect((0, 2, 0), "the reset");
+    assert_eq!(rig.lp.context().errors, [ErrorKind::ConnectionReset]);
+
     let c = rig.lp.counters();
     assert_eq!((c.machines_alive(), c.machines_failed_with(ErrorKind::InvalidData)), (2, 1));
+    assert_eq!(c.machines_failed(), 1, "an IO error closes without the error hook");
     rig.lp.close(); // the loop drops the rest without running them
     assert_eq!(rig.states(), (0, 0, 0), "the loop closed");
     let s = rig.lp.counters_handle().snapshot();
