@@ -7,6 +7,7 @@
 //! curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/again        # one connection, reused
 //! curl -v --data-binary @Cargo.toml http://127.0.0.1:8080/          # a body, read and dropped
 //! printf 'BAD\r\n\r\n' | nc 127.0.0.1 8080                          # 400, then close
+//! curl http://127.0.0.1:8080/stats                                  # this loop's counters
 //! cargo run --example http_hello -- --dot | dot -Tsvg > http.svg    # the states, drawn
 //! ```
 //!
@@ -23,6 +24,9 @@
 //!   an unimplemented coding with 501 (400 would claim the request is
 //!   malformed). The body's end is then unknown, so the connection closes.
 //! - 431 (then close): a request head longer than [`MAX_HEAD`].
+//! - `/stats` (a request without a body): the loop's counters as plain
+//!   text, one `name: value` line each (`mio::counters::Snapshot`), with
+//!   how many connections are in each state (`state.Http.Request: 3`).
 //! - Deadline: a client has DEADLINE_MS to send each request head (idle
 //!   keep-alive time included) and between body chunks, else it is closed.
 //! - `--threads N`: N loops on N threads (`mio::serve::LoopGroup`), each
@@ -55,8 +59,11 @@ use args::Args;
 
 /// The longest request head accepted (431 beyond).
 const MAX_HEAD: usize = 8 * 1024;
-/// Room a response needs in the output buffer (the longest is ~180 bytes).
-const MAX_RESPONSE: usize = 256;
+/// Room a response needs in the output buffer (the longest is `/stats`'s:
+/// its headers and at most [`MAX_STATS`] bytes of body).
+const MAX_RESPONSE: usize = 256 + MAX_STATS;
+/// The longest `/stats` body (about 700 bytes are used).
+const MAX_STATS: usize = 1280;
 
 /// The loop's context: settings and the cached `Date` header.
 #[derive(Debug)]
@@ -116,6 +123,8 @@ type S<'a> = Scope<'a, Server>;
 /// A parsed request head: how to answer and how long the body is.
 struct Head {
     keep: Keep,
+    /// The target is `/stats`.
+    stats: bool,
     length: u64,
     expect_continue: bool,
 }
@@ -175,7 +184,8 @@ fn parse_head<'a>(head: &'a [u8]) -> Result<Head, &'static str> {
         (false, true, true) => Keep::Explicit,
         _ => Keep::Close,
     };
-    Ok(Head { keep, length: length.unwrap_or(0), expect_continue })
+    let stats = target == Some(&b"/stats"[..]);
+    Ok(Head { keep, stats, length: length.unwrap_or(0), expect_continue })
 }
 
 impl Server {
@@ -243,6 +253,17 @@ fn queue(t: &mut T<'_>, scope: &mut S<'_>, status: &str, keep: Keep, body: &str)
     }
 }
 
+/// Answers `/stats`: this loop's counters, one `name: value` line each.
+fn answer_stats<A: GoesTo<Request> + GoesTo<Respond>>(t: &mut T<'_>, scope: &mut S<'_>, keep: Keep) -> Next<A> {
+    let mut body = [0u8; MAX_STATS];
+    let mut room = &mut body[..];
+    let _ = write!(room, "{}", scope.counters().snapshot()); // Cut short if ever too long.
+    let len = MAX_STATS - room.len();
+    let body = std::str::from_utf8(&body[..len]).unwrap_or_default();
+    queue(t, scope, "200 OK", keep, body);
+    after_answer(t, scope, keep)
+}
+
 /// Waits for the next request head.
 fn read_request<A: GoesTo<Request>>(scope: &mut S<'_>) -> Next<A> {
     Next::of(Request).deadline(scope.now() + scope.deadline).expect_delimiter(b"\r\n\r\n", MAX_HEAD)
@@ -254,6 +275,11 @@ fn read_request<A: GoesTo<Request>>(scope: &mut S<'_>) -> Next<A> {
 fn answer<A: GoesTo<Request> + GoesTo<Respond>>(t: &mut T<'_>, scope: &mut S<'_>, keep: Keep) -> Next<A> {
     let keep = if scope.is_draining() { Keep::Close } else { keep };
     queue(t, scope, "200 OK", keep, "Hello, world!");
+    after_answer(t, scope, keep)
+}
+
+/// After a response: with room for another, goes on to the next request.
+fn after_answer<A: GoesTo<Request> + GoesTo<Respond>>(t: &mut T<'_>, scope: &mut S<'_>, keep: Keep) -> Next<A> {
     if keep != Keep::Close && t.output().remaining() >= MAX_RESPONSE {
         read_request(scope)
     } else {
@@ -297,8 +323,9 @@ impl http::Handlers for Http {
                 let head = parse_head(&t.input().data()[..end]);
                 t.input().consume(end);
                 match head {
+                    Ok(Head { keep, length: 0, stats: true, .. }) => answer_stats(t, scope, keep),
                     Ok(Head { keep, length: 0, .. }) => answer(t, scope, keep),
-                    Ok(Head { keep, length, expect_continue }) => {
+                    Ok(Head { keep, length, expect_continue, .. }) => {
                         if expect_continue {
                             t.output().push(b"HTTP/1.1 100 Continue\r\n\r\n");
                         }

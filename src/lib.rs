@@ -25,6 +25,10 @@
 //!    [`#[machine(protocol)]`](macro@machine) the protocol's states and
 //!    transitions are checked at compile time.
 //!
+//! Each layer counts what it does into the loop's [`counters`](mod@counters)
+//! (turns, events, timers, machines, bytes, connections in each protocol
+//! state), read on the loop thread or as a snapshot from any other.
+//!
 //! ## Layer 1: an event loop and a handler
 //!
 //! A server that accepts one connection, echoes what it reads, and stops

@@ -52,6 +52,7 @@ enum Cmd {
     Quit,
     Command,
     Config,
+    Info,
 }
 
 /// Name (as errors quote it), arity (`n`: exactly `n` words with the name;
@@ -78,6 +79,7 @@ const COMMANDS: &[(&str, i32, Cmd)] = &[
     ("quit", -1, Cmd::Quit),
     ("command", -1, Cmd::Command),
     ("config", -2, Cmd::Config),
+    ("info", -1, Cmd::Info),
 ];
 
 /// What running a command did.
@@ -179,6 +181,7 @@ pub fn execute<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>,
             };
         }
         Cmd::Config => error(out, format_args!("unknown subcommand '{}'. Try CONFIG HELP.", lossy(req.arg(1)))),
+        Cmd::Info => crate::info::info(req, out),
     };
     Exec::Done
 }

@@ -51,6 +51,7 @@ mod args;
 mod commands;
 mod db;
 mod frame;
+mod info;
 mod protocol;
 mod spill;
 
@@ -172,6 +173,7 @@ fn main() -> io::Result<()> {
     let signals = [libc::SIGINT, libc::SIGTERM];
     lp.add_machine_with(|scope| SignalShutdown::draining(&signals, drain, scope).map(Server::Shutdown))
         .map_err(io::Error::other)?;
+    info::watch(lp.counters_handle()); // INFO clients / stats
     let mut lp = lp.instantiate(Kv::new(Db::new(Instant::now()), max_bulk));
     lp.add_machine_with(|scope| {
         let notifier = scope.notifier();

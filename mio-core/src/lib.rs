@@ -127,6 +127,7 @@ pub mod __private;
 mod bitset;
 mod buffers;
 pub mod channel;
+pub mod counters;
 mod event_loop;
 mod event_set;
 mod evented;

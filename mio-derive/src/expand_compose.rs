@@ -158,6 +158,14 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             }
         }
     };
+    let ended_by_loop = quote! {
+        fn ended_by_loop(&self, counters: &#krate::counters::Counters) {
+            match *self {
+                #( #cfgs Self::#idents(ref inner) => <#tys as #machine>::ended_by_loop(inner, counters), )*
+                #skipped
+            }
+        }
+    };
     let spawned = forward("spawned");
     let timeout = forward("timeout");
     let wakeup = forward("wakeup");
@@ -221,6 +229,7 @@ pub(crate) fn expand(input: &Input<'_>, variants: &[Composed<'_>]) -> TokenStrea
             #timeout
             #wakeup
             #drain
+            #ended_by_loop
         }
 
         #(#from_impls)*

@@ -171,7 +171,8 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
     );
     let on_unimplemented = format!("`{{Self}}` has no state handlers: implement `{module}::Handlers` for it");
 
-    let protocol_impl = protocol_impl(input, &module, stub);
+    let protocol_impl = protocol_impl(input, &module, states, stub);
+    let state_names = state_names(input, states);
     let graph = crate::graph_dot::graph_const(name, start_ident, states);
 
     quote! {
@@ -182,6 +183,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
 
             #(#structs)*
             #(#items)*
+            #state_names
 
             impl #stream::GoesTo<#start_ident> for #start_ident {
                 fn enter(state: #start_ident) -> Self {
@@ -242,7 +244,7 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
 /// the bound is written higher-ranked, which rustc does not check at the
 /// definition: a protocol whose handlers are not written yet gets no second
 /// error, and one whose handlers exist stays a `Protocol` for later code.
-fn protocol_impl(input: &Input<'_>, module: &Ident, stub: bool) -> TokenStream {
+fn protocol_impl(input: &Input<'_>, module: &Ident, states: &[State<'_>], stub: bool) -> TokenStream {
     let krate = input.args.krate();
     let name = &input.item.ident;
     let stream = quote!(#krate::stream);
@@ -278,6 +280,10 @@ fn protocol_impl(input: &Input<'_>, module: &Ident, stub: bool) -> TokenStream {
             }
         }
     };
+    let index_arms = states.iter().enumerate().map(|(i, s)| {
+        let ident = s.ident();
+        quote!(Self::#ident { .. } => #i,)
+    });
     quote! {
         impl #stream::Protocol for #name
         where
@@ -301,7 +307,33 @@ fn protocol_impl(input: &Input<'_>, module: &Ident, stub: bool) -> TokenStream {
             fn error(self, error: #krate::machine::MachineError, scope: #scope) {
                 <Self as #handlers>::error(self, error, scope)
             }
+
+            fn state_names() -> ::core::option::Option<&'static #krate::counters::StateNames> {
+                ::core::option::Option::Some(&#module::STATE_NAMES)
+            }
+
+            fn state_index(&self) -> usize {
+                match self {
+                    #(#index_arms)*
+                }
+            }
         }
+    }
+}
+
+/// `STATE_NAMES`: the protocol's and its states' names, in declaration
+/// order, labelling the loop's per-state counts.
+fn state_names(input: &Input<'_>, states: &[State<'_>]) -> TokenStream {
+    let krate = input.args.krate();
+    let name = input.item.ident.to_string();
+    let names = states.iter().map(|s| s.ident().to_string());
+    let doc = format!(
+        "The names of [`{name}`]'s states in declaration order (a state's index is its count's): the labels of \
+         the loop's per-state counts, `scope.counters().states(&STATE_NAMES)`."
+    );
+    quote! {
+        #[doc = #doc]
+        pub static STATE_NAMES: #krate::counters::StateNames = #krate::counters::StateNames::new(#name, &[#(#names),*]);
     }
 }
 

@@ -17,6 +17,10 @@
 mod chunks;
 mod values;
 
+use std::sync::Arc;
+
+use crate::counters::Counters;
+
 pub(crate) use chunks::{Chunks, NO_CHUNK};
 pub(crate) use values::{QueueHead, Values, MAX_SLICES};
 
@@ -25,13 +29,22 @@ pub(crate) use values::{QueueHead, Values, MAX_SLICES};
 pub(crate) struct Buffers {
     pub(crate) chunks: Chunks,
     pub(crate) values: Values,
+    /// The loop's counters: a stream round counts its bytes into them
+    /// while it holds the buffers (the scope is lent to its callbacks).
+    pub(crate) counters: Arc<Counters>,
 }
 
 impl Buffers {
     /// `count` chunks of `size` bytes, and `values` queue entries of which
     /// one connection holds at most `per_connection`.
-    pub(crate) fn new(size: usize, count: usize, values: usize, per_connection: usize) -> Buffers {
-        Buffers { chunks: Chunks::new(size, count), values: Values::new(values, per_connection) }
+    pub(crate) fn new(
+        size: usize,
+        count: usize,
+        values: usize,
+        per_connection: usize,
+        counters: Arc<Counters>,
+    ) -> Buffers {
+        Buffers { chunks: Chunks::new(size, count), values: Values::new(values, per_connection), counters }
     }
 
     /// Gives back everything `owner` still holds; how many chunks and

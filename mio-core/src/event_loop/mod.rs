@@ -8,9 +8,11 @@ pub use config::{EventLoopConfig, MAX_PREALLOCATED};
 pub use handler::Handler;
 
 use std::io;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::channel::{self, Receiver, Sender};
+use crate::counters::{Counters, CountersHandle};
 use crate::timer::{Clock, Timeout, TimerError, TimerWheel};
 use crate::{EventSet, Evented, Events, Poll, PollOpt, Token};
 use ticks::Ticks;
@@ -52,7 +54,7 @@ pub struct EventLoop<H: Handler> {
     clock: Clock,
     rx: Receiver<H::Message>,
     tx: Sender<H::Message>,
-    turns: u64,
+    counters: Arc<Counters>,
 }
 
 impl<H: Handler> std::fmt::Debug for EventLoop<H> {
@@ -61,7 +63,7 @@ impl<H: Handler> std::fmt::Debug for EventLoop<H> {
             .field("poll", &self.poll)
             .field("running", &self.running)
             .field("timers", &self.timer.len())
-            .field("turns", &self.turns)
+            .field("turns", &self.counters.turns())
             .finish_non_exhaustive()
     }
 }
@@ -98,7 +100,7 @@ impl<H: Handler> EventLoop<H> {
             clock,
             rx,
             tx,
-            turns: 0,
+            counters: Arc::new(Counters::new()),
         })
     }
 
@@ -120,14 +122,20 @@ impl<H: Handler> EventLoop<H> {
     /// is dropped); the loop keeps working.
     pub fn timeout(&mut self, payload: H::Timeout, delay: Duration) -> Result<Timeout, TimerError> {
         let deadline = self.ticks.deadline_tick(self.clock.now() + delay);
-        self.timer.insert(deadline, payload).map_err(|(e, _payload)| e)
+        let timeout = self.timer.insert(deadline, payload).map_err(|(e, _payload)| e)?;
+        self.counters.timers_armed.add(1);
+        Ok(timeout)
     }
 
     /// Cancels a timeout. Returns `false` if it already fired, was cleared,
     /// or the handle is stale (its slot now holds another timeout, which is
     /// left alone).
     pub fn clear_timeout(&mut self, timeout: Timeout) -> bool {
-        self.timer.cancel(timeout).is_some()
+        let cancelled = self.timer.cancel(timeout).is_some();
+        if cancelled {
+            self.counters.timers_cancelled.add(1);
+        }
+        cancelled
     }
 
     /// How many timeouts are pending (set, not yet fired or cleared).
@@ -156,7 +164,34 @@ impl<H: Handler> EventLoop<H> {
 
     /// How many turns the loop has made (each one poll), for tests and stats.
     pub fn turns(&self) -> u64 {
-        self.turns
+        self.counters.turns()
+    }
+
+    /// The loop's counters, read on the loop thread (see
+    /// [`counters`](crate::counters)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mio_core::EventLoop;
+    ///
+    /// let mut event_loop = EventLoop::<()>::new()?;
+    /// event_loop.run_once(&mut (), Some(std::time::Duration::ZERO))?;
+    /// assert_eq!(event_loop.counters().turns(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// A handle to read the loop's counters from another thread.
+    pub fn counters_handle(&self) -> CountersHandle {
+        CountersHandle::new(self.shared_counters())
+    }
+
+    /// The counters, for the layers above that count into them too.
+    pub(crate) fn shared_counters(&self) -> Arc<Counters> {
+        Arc::clone(&self.counters)
     }
 
     /// How many times senders had to write the waker to wake this loop.
@@ -223,7 +258,7 @@ impl<H: Handler> EventLoop<H> {
         // `Receiver::poll_or_sleep`).
         let (poll, events) = (&self.poll, &mut self.events);
         let res = self.rx.poll_or_sleep(timeout, |wait| poll.poll(events, wait));
-        self.turns += 1;
+        self.counters.turns.add(1);
         match res {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => handler.interrupted(self),
@@ -245,26 +280,38 @@ impl<H: Handler> EventLoop<H> {
     }
 
     fn dispatch_io(&mut self, handler: &mut H) {
+        // Counted once a turn: every event but the channel's own.
+        let mut wakers = 0;
         for i in 0..self.events.len() {
             let Some(ev) = self.events.get(i) else { break };
             if ev.token() == Token::RESERVED {
                 self.rx.drain_waker();
+                // A sender counts its waker write before making it.
+                self.counters.waker_writes.set(self.rx.wakeups());
+                wakers += 1;
                 continue;
             }
             handler.ready(self, ev.token(), ev.kind());
         }
+        self.counters.events.add(self.events.len() as u64 - wakers);
     }
 
     fn dispatch_messages(&mut self, handler: &mut H) {
+        let mut delivered = 0;
         for _ in 0..self.messages_per_tick {
             let Some(msg) = self.rx.try_recv() else { break };
+            delivered += 1;
             handler.notify(self, msg);
+        }
+        if delivered > 0 {
+            self.counters.messages.add(delivered);
         }
     }
 
     fn dispatch_timers(&mut self, handler: &mut H) {
         let now = self.ticks.now_tick(self.clock.now());
         while let Some(payload) = self.timer.poll(now) {
+            self.counters.timers_fired.add(1);
             handler.timeout(self, payload);
         }
     }

@@ -4,6 +4,7 @@ use std::io;
 use std::time::Duration;
 
 use super::{Created, Machine, Response, Scope, SpawnError};
+use crate::counters::Counters;
 use crate::{EventSet, Evented, PollOpt};
 
 /// How long [`Accept`] waits before accepting again after running out of
@@ -65,7 +66,10 @@ where
     fn accept_all(listener: L, scope: &mut Scope<'_, C::Context>) -> Response<Self, C::Seed> {
         loop {
             match listener.accept_stream() {
-                Ok(stream) => return Response::spawn(Accept::Server(listener), C::Seed::from(stream)),
+                Ok(stream) => {
+                    scope.counters().accepts.add(1);
+                    return Response::spawn(Accept::Server(listener), C::Seed::from(stream));
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Response::ok(Accept::Server(listener)),
                 // That connection is gone (or the call was interrupted): the
                 // next one may be fine. Each such error consumes a pending
@@ -129,6 +133,12 @@ where
         match self {
             Accept::Server(l) => Self::accept_all(l, scope),
             Accept::Conn(c) => c.timeout(scope).map(Accept::Conn, |s| s),
+        }
+    }
+
+    fn ended_by_loop(&self, counters: &Counters) {
+        if let Accept::Conn(c) = self {
+            c.ended_by_loop(counters);
         }
     }
 

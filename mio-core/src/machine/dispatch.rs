@@ -89,10 +89,12 @@ impl<M: Machine> Parts<M> {
     /// reclaim scan runs only when the loop drops a machine.
     pub(crate) fn end<H: Handler>(&mut self, el: &mut EventLoop<H>, token: usize) {
         let (machine, timer) = self.table.end(token);
+        el.counters().machines_ended.add(1);
         if let Some(timer) = timer {
             el.clear_timeout(timer);
         }
-        if machine.is_some() {
+        if let Some(machine) = machine {
+            machine.ended_by_loop(el.counters());
             drop(machine);
             self.buffers.reclaim(token as u32);
         }
@@ -104,14 +106,23 @@ impl<M: Machine> Parts<M> {
     pub(crate) fn end_all<H: Handler>(&mut self, el: &mut EventLoop<H>) {
         let buffers = &mut self.buffers;
         self.table.end_all(|token, machine, timer| {
+            el.counters().machines_ended.add(1);
             if let Some(timer) = timer {
                 el.clear_timeout(timer);
             }
-            if machine.is_some() {
+            if let Some(machine) = machine {
+                machine.ended_by_loop(el.counters());
                 drop(machine);
                 buffers.reclaim(token as u32);
             }
         });
+        self.count_buffers(el);
+    }
+
+    /// Publishes how many stream buffers are held (end of a turn).
+    pub(crate) fn count_buffers<H: Handler>(&self, el: &EventLoop<H>) {
+        let chunks = &self.buffers.chunks;
+        el.counters().buffers_in_use.set((chunks.count() - chunks.free()) as u64);
     }
 }
 
@@ -221,15 +232,18 @@ impl<M: Machine> Machines<M> {
 
     fn create_child(&mut self, el: &mut EventLoop<Self>, seed: M::Seed) {
         let (child, generation) = self.parts.table.next_slot();
+        el.counters().machines_created.add(1);
         let created = M::create(seed, &mut scope!(&mut self.context, self.parts, el, child, generation));
-        let inserted =
-            created.0.and_then(|(machine, deadline, daemon)| self.parts.insert(el, machine, deadline, daemon));
+        let created = created.0.inspect_err(|_| el.counters().machines_ended.add(1));
+        let inserted = created.and_then(|(machine, deadline, daemon)| self.parts.insert(el, machine, deadline, daemon));
         if let Err(e) = inserted {
+            el.counters().failed(e.kind());
             (self.on_error)(&mut self.context, Token(child), &e);
         }
     }
 
     fn fail(&mut self, el: &mut EventLoop<Self>, token: usize, error: &MachineError) {
+        el.counters().failed(error.kind());
         (self.on_error)(&mut self.context, Token(token), error);
         self.parts.end(el, token);
     }
@@ -281,6 +295,7 @@ impl<M: Machine> Handler for Machines<M> {
             self.drain_tick(el);
         }
         self.parts.table.free_ended();
+        self.parts.count_buffers(el);
         if self.parts.core.shutdown {
             el.shutdown();
         }

@@ -1,5 +1,6 @@
 //! The `Machine` trait.
 
+use crate::counters::Counters;
 use crate::EventSet;
 
 use super::{Created, Response, Scope, SpawnError};
@@ -74,6 +75,16 @@ pub trait Machine: Sized {
 
     /// The deadline set by the last response passed.
     fn timeout(self, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed>;
+
+    /// The loop ends this machine without running it (a deadline the timer
+    /// could not take, the loop closing): called just before the machine is
+    /// dropped, so a machine that keeps itself in the loop's per-state
+    /// counts ([`Stream`](crate::stream::Stream) of a protocol with named
+    /// states) can take itself out. Default: nothing; a machine composed of
+    /// others passes it on to the one it holds.
+    fn ended_by_loop(&self, counters: &Counters) {
+        let _ = counters;
+    }
 
     /// Someone called [`Notifier::wakeup`](super::Notifier::wakeup) for this
     /// machine. May be spurious; default: keep the machine as it is, deadline

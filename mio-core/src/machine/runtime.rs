@@ -9,6 +9,7 @@ use super::scope::ScopeCore;
 use super::table::Table;
 use super::{Created, LoopConfig, Machine, MachineError, Scope, NO_FREE_SLOT};
 use crate::buffers::Buffers;
+use crate::counters::{Counters, CountersHandle};
 use crate::{EventLoop, Token};
 
 /// A machine loop being set up: add the first machines (listeners, usually),
@@ -50,9 +51,15 @@ impl<M: Machine> Loop<M> {
             let msg = "LoopConfig::buffers: the size must be 1..=u32::MAX and size * count must fit in memory";
             return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
         }
-        let buffers =
-            Buffers::new(config.buffer_size, config.buffers, config.queued_values, config.queued_per_connection);
-        let core = ScopeCore { sender: event_loop.channel(), shutdown: false, drain: Drain::Off };
+        let (size, count, counters) = (config.buffer_size, config.buffers, event_loop.shared_counters());
+        let buffers = Buffers::new(size, count, config.queued_values, config.queued_per_connection, counters);
+        event_loop.counters().buffers_total.set(buffers.chunks.count() as u64);
+        let core = ScopeCore {
+            sender: event_loop.channel(),
+            shutdown: false,
+            drain: Drain::Off,
+            counters: event_loop.shared_counters(),
+        };
         let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };
         Ok(Loop { event_loop, parts, on_error: ignore_error })
     }
@@ -77,6 +84,13 @@ impl<M: Machine> Loop<M> {
         F: FnOnce(&mut Scope<'_, ()>) -> Created<M>,
     {
         add_machine(&mut self.event_loop, &mut self.parts, &mut (), f)
+    }
+
+    /// A handle to read the loop's counters from another thread (see
+    /// [`counters`](crate::counters)); take it before [`run`](Loop::run),
+    /// or return it from a [`LoopGroup`](crate::serve::LoopGroup) setup.
+    pub fn counters_handle(&self) -> CountersHandle {
+        self.event_loop.counters_handle()
     }
 
     /// Hands the loop its context; machines can then be added with a full
@@ -208,6 +222,26 @@ impl<M: Machine> LoopInstance<M> {
         self.machines.parts.table.capacity()
     }
 
+    /// The loop's counters (see [`counters`](crate::counters)): exact here,
+    /// on the loop thread.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn f<M: mio_core::machine::Machine>(lp: &mut mio_core::machine::LoopInstance<M>) -> std::io::Result<()> {
+    /// lp.run_once(None)?;
+    /// println!("{} turns, {} machines", lp.counters().turns(), lp.counters().machines_alive());
+    /// # Ok(()) }
+    /// ```
+    pub fn counters(&self) -> &Counters {
+        self.event_loop.counters()
+    }
+
+    /// A handle to read the loop's counters from another thread.
+    pub fn counters_handle(&self) -> CountersHandle {
+        self.event_loop.counters_handle()
+    }
+
     /// How many turns the loop has made (see [`EventLoop::turns`]).
     pub fn turns(&self) -> u64 {
         self.event_loop.turns()
@@ -280,7 +314,9 @@ where
         return Err(NO_FREE_SLOT);
     }
     let (token, generation) = parts.table.next_slot();
-    let (machine, deadline, daemon) = f(&mut scope!(context, parts, el, token, generation)).0?;
+    el.counters().machines_created.add(1);
+    let created = f(&mut scope!(context, parts, el, token, generation)).0;
+    let (machine, deadline, daemon) = created.inspect_err(|_| el.counters().machines_ended.add(1))?;
     let inserted = parts.insert(el, machine, deadline, daemon);
     // Outside a turn: a slot ended by a failed insert is freed now.
     parts.table.free_ended();

@@ -2,12 +2,14 @@
 
 use std::io;
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::drain::{Drain, NOBODY};
 use super::{Notifier, Wake};
 use crate::buffers::Buffers;
 use crate::channel::Sender;
+use crate::counters::Counters;
 use crate::timer::Clock;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
 
@@ -45,6 +47,7 @@ pub(crate) struct ScopeCore {
     pub(crate) sender: Sender<Wake>,
     pub(crate) shutdown: bool,
     pub(crate) drain: Drain,
+    pub(crate) counters: Arc<Counters>,
 }
 
 impl<C> std::fmt::Debug for Scope<'_, C> {
@@ -112,6 +115,22 @@ impl<'a, C> Scope<'a, C> {
     /// Gives back what [`lend_buffers`](Scope::lend_buffers) lent.
     pub(crate) fn return_buffers(&mut self, buffers: &'a mut Buffers) {
         self.buffers = Some(buffers);
+    }
+
+    /// The loop's counters (see [`counters`](crate::counters)): exact on
+    /// the loop thread, where a machine runs.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use mio_core::machine::Scope;
+    /// # fn f(scope: &mut Scope<'_, ()>) {
+    /// let counters = scope.counters();
+    /// println!("{} machines, {} bytes read", counters.machines_alive(), counters.bytes_read());
+    /// # }
+    /// ```
+    pub fn counters(&self) -> &Counters {
+        &self.core.counters
     }
 
     /// Stops the loop after the current turn.

@@ -7,6 +7,7 @@ use super::intent::{ExpectKind, PackedExpectation};
 use super::transport::{Held, Input, Output};
 use super::{Expectation, Limit, Transport};
 use crate::buffers::{QueueHead, Values, MAX_SLICES};
+use crate::counters::Counters;
 use crate::machine::Scope;
 use crate::{EventSet, Evented, Poll, PollOpt};
 
@@ -104,6 +105,7 @@ pub(super) struct Io<'r, S> {
     pub(super) output: &'r mut [u8],
     pub(super) values: &'r mut Values,
     pub(super) owner: u32,
+    pub(super) counters: &'r Counters,
 }
 
 impl<S: Read + Write + Evented> Io<'_, S> {
@@ -184,6 +186,7 @@ impl<S: Read + Write + Evented> Io<'_, S> {
                     return Ok(());
                 }
                 Ok(n) => {
+                    self.counters.bytes_read.add(n as u64);
                     held.end += n as u32;
                     let full = n == wanted;
                     if !full && Poll::EDGE_NEEDS_WOULD_BLOCK {
@@ -248,6 +251,7 @@ impl<S: Read + Write + Evented> Io<'_, S> {
     /// Bookkeeping after a write of `n` bytes: whether to write again.
     #[inline]
     fn after_write(&mut self, n: usize) -> bool {
+        self.counters.bytes_written.add(n as u64);
         let conn = &mut *self.conn;
         if conn.output.len() == 0 {
             conn.output.start = 0;

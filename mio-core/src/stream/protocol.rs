@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 
 use super::{Intent, Transport};
+use crate::counters::StateNames;
 use crate::machine::{MachineError, Scope};
 use crate::Evented;
 
@@ -143,5 +144,22 @@ pub trait Protocol: Sized {
     /// after this call. Default: nothing.
     fn error(self, error: MachineError, scope: &mut Scope<'_, Self::Context>) {
         let _ = (error, scope);
+    }
+
+    /// The names of the protocol's states, for the loop's per-state counts
+    /// ([`Counters::states`](crate::counters::Counters::states)): the stream
+    /// counts each connection in its [`state_index`](Protocol::state_index)
+    /// from the end of one round to the next, and in none once it ended,
+    /// however it ended. Default: `None`, no per-state counts.
+    /// `#[machine(protocol)]` returns its states (`http::STATE_NAMES` for
+    /// `enum Http`).
+    fn state_names() -> Option<&'static StateNames> {
+        None
+    }
+
+    /// Which of [`state_names`](Protocol::state_names) this value is in.
+    /// Default: 0.
+    fn state_index(&self) -> usize {
+        0
     }
 }

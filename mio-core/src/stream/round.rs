@@ -39,6 +39,19 @@ pub(super) enum Start<P> {
     Drain(P),
 }
 
+impl<P: Protocol> Start<P> {
+    /// The per-state count the connection is in as the round starts, for a
+    /// protocol with named states.
+    #[inline]
+    fn state(&self) -> Option<usize> {
+        P::state_names()?;
+        match self {
+            Start::Create => None,
+            Start::Ready(p, _) | Start::Timeout(p) | Start::Wakeup(p) | Start::Drain(p) => Some(p.state_index()),
+        }
+    }
+}
+
 /// How a round ended.
 pub(super) enum Outcome<P> {
     /// Keep the connection, with what happened to its deadline.
@@ -57,9 +70,15 @@ pub(super) fn round<P: Protocol>(
 ) -> Outcome<P> {
     // The memory leaves the scope for the round, so callbacks can have the
     // scope while the transport borrows the chunks.
-    let Some(buffers) = scope.lend_buffers() else { return Outcome::Fail(NO_BUFFERS) };
+    let state = start_with.state();
+    let Some(buffers) = scope.lend_buffers() else {
+        if let (Some(names), Some(_)) = (P::state_names(), state) {
+            scope.counters().states.moved(names, state, None);
+        }
+        return Outcome::Fail(NO_BUFFERS);
+    };
     let outcome = start(conn, start_with, scope, buffers);
-    settle(conn, &outcome, buffers);
+    settle(conn, state, &outcome, buffers);
     scope.return_buffers(buffers);
     outcome
 }
@@ -68,12 +87,26 @@ pub(super) fn round<P: Protocol>(
 /// chunks it left empty (an idle connection holds none); an ended one
 /// returns everything, whatever it still held: unread input, unsent output,
 /// queued values.
-fn settle<S, P>(conn: &mut Conn<S>, outcome: &Outcome<P>, buffers: &mut Buffers) {
-    let ended = !matches!(outcome, Outcome::Keep(..));
-    release(&mut conn.input, &mut buffers.chunks, ended);
-    release(&mut conn.output, &mut buffers.chunks, ended);
-    if ended {
+///
+/// And the one place a connection moves between per-state counts: out of
+/// the `state` it started the round in (`None`: created in this round), into
+/// the one it is kept in, if any. (A connection the loop drops between
+/// rounds takes itself out in `Machine::ended_by_loop`.)
+fn settle<S, P: Protocol>(conn: &mut Conn<S>, state: Option<usize>, outcome: &Outcome<P>, buffers: &mut Buffers) {
+    let kept = match outcome {
+        Outcome::Keep(p, _) => Some(p),
+        _ => None,
+    };
+    release(&mut conn.input, &mut buffers.chunks, kept.is_none());
+    release(&mut conn.output, &mut buffers.chunks, kept.is_none());
+    if kept.is_none() {
         buffers.values.clear(&mut conn.queue);
+    }
+    if let Some(names) = P::state_names() {
+        let now = kept.map(P::state_index);
+        if now != state {
+            buffers.counters.states.moved(names, state, now);
+        }
     }
 }
 
@@ -111,7 +144,7 @@ fn start<P: Protocol>(
     let searched = if waited { conn.input.len() } else { 0 };
     conn.set(WAITING, false);
     let (input, output) = buffers.chunks.pair_mut(conn.input.chunk, conn.output.chunk);
-    let mut io = Io { conn, input, output, values: &mut buffers.values, owner };
+    let mut io = Io { conn, input, output, values: &mut buffers.values, owner, counters: &buffers.counters };
     let intent = match start {
         Start::Create if !have_buffers => return Outcome::Fail(POOL_EXHAUSTED),
         Start::Create => P::create(&mut io.transport(), scope),

@@ -5,6 +5,7 @@ use std::io;
 use super::conn::Conn;
 use super::round::{round, Outcome, Start};
 use super::Protocol;
+use crate::counters::Counters;
 use crate::machine::{Action, Created, Deadline, Machine, MachineError, Response, Scope};
 use crate::{EventSet, PollOpt};
 
@@ -58,6 +59,12 @@ impl<P: Protocol> Machine for Stream<P> {
     fn timeout(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
         let Stream { conn, protocol } = self;
         resume(conn, Start::Timeout(protocol), scope)
+    }
+
+    fn ended_by_loop(&self, counters: &Counters) {
+        if let Some(names) = P::state_names() {
+            counters.states.moved(names, Some(self.protocol.state_index()), None);
+        }
     }
 
     fn wakeup(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
