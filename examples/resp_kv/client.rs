@@ -229,6 +229,6 @@ mod tests {
         let id = client.id();
         assert!(id > 0 && client.0.is_some());
         assert_eq!(client.id(), id, "an id is given once");
-        assert!(Client::NEW.id() > id, "ids increase");
+        assert!(Client::default().id() > id, "ids increase");
     }
 }
