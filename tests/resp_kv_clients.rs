@@ -218,3 +218,28 @@ fn exec_replies_larger_than_the_output_arrive_whole_and_in_order() {
     expected.extend_from_slice(b"+PONG\r\n");
     exchange(&port, &requests, &expected);
 }
+
+#[test]
+fn keys_and_scan_replies_larger_than_the_output_arrive_whole() {
+    let (_server, port) = start();
+    let keys: Vec<String> = (0..5_000).map(|i| format!("a-rather-long-key-name:{i:05}")).collect();
+    let mut mset = format!("*{}\r\n$4\r\nMSET\r\n", 1 + 2 * keys.len());
+    for key in &keys {
+        mset.push_str(&format!("${}\r\n{key}\r\n$1\r\nv\r\n", key.len()));
+    }
+    exchange(&port, mset.as_bytes(), b"+OK\r\n");
+    let sorted = |text: String| {
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    // About 190 KB of reply, three times the output buffer.
+    assert!(sorted(cli(&port, &["KEYS", "a-rather-long-key-name:*"], "").stdout) == keys, "KEYS");
+    // One call covers all: cursor 0 first, then the keys.
+    let scanned = cli(&port, &["SCAN", "0", "MATCH", "*:0????", "COUNT", "100000"], "").stdout;
+    let (cursor, scanned) = scanned.split_once('\n').expect("a cursor line");
+    assert!(cursor == "0" && sorted(scanned.to_owned()) == keys, "SCAN with a large COUNT");
+    // redis-cli's own loop, ten slots a call.
+    let scanned = cli(&port, &["--scan", "--pattern", "*:01???"], "").stdout;
+    assert!(sorted(scanned) == keys[1_000..2_000], "SCAN ten slots at a time");
+}
