@@ -69,9 +69,11 @@ fn resp_kv_answers_info_clients_and_stats_through_redis_cli() {
     assert_eq!(field(&stats, "mio_buffers_in_use"), 0);
     assert!(field(&stats, "mio_turns") > 0 && field(&stats, "mio_readiness_events") > 0);
 
-    // No section: both, apart by a blank line, as Redis's default.
+    // No section: every section (server, clients, stats, keyspace), apart
+    // by blank lines, as Redis's default.
     let all = cli(&["INFO"]);
-    assert!(all.starts_with("# Clients\r\n") && all.contains("\r\n\r\n# Stats\r\n"), "{all:?}");
+    assert!(all.starts_with("# Server\r\n"), "{all:?}");
+    assert!(all.contains("\r\n\r\n# Clients\r\n") && all.contains("\r\n\r\n# Stats\r\n"), "{all:?}");
     assert_eq!(cli(&["INFO", "no-such-section"]), "", "an unknown section adds nothing");
     drop(a);
     assert!(server.terminate().success());

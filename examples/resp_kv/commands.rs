@@ -13,9 +13,11 @@ use std::fmt;
 
 use mio::stream::{Bytes, Output, QueueFull};
 
-use crate::args::Args;
+use crate::args::{stored, Args};
+use crate::client::{self, Client};
 use crate::db::{Db, Ttl};
 use crate::frame::{bulk, bulk_room, error, integer, number};
+use crate::{info_sections, keyspace, transaction};
 
 /// The room any reply but a bulk value needs (the longest is the unknown
 /// command error, which quotes up to 128 + 128 bytes of the request).
@@ -52,7 +54,19 @@ enum Cmd {
     Quit,
     Command,
     Config,
+    Multi,
+    Exec,
+    Discard,
+    Select,
+    Client,
+    Hello,
     Info,
+    Persist,
+    Append,
+    Strlen,
+    Type,
+    Keys,
+    Scan,
 }
 
 /// Name (as errors quote it), arity (`n`: exactly `n` words with the name;
@@ -79,7 +93,19 @@ const COMMANDS: &[(&str, i32, Cmd)] = &[
     ("quit", -1, Cmd::Quit),
     ("command", -1, Cmd::Command),
     ("config", -2, Cmd::Config),
+    ("multi", 1, Cmd::Multi),
+    ("exec", 1, Cmd::Exec),
+    ("discard", 1, Cmd::Discard),
+    ("select", 2, Cmd::Select),
+    ("client", -2, Cmd::Client),
+    ("hello", -1, Cmd::Hello),
     ("info", -1, Cmd::Info),
+    ("persist", 2, Cmd::Persist),
+    ("append", 3, Cmd::Append),
+    ("strlen", 2, Cmd::Strlen),
+    ("type", 2, Cmd::Type),
+    ("keys", 2, Cmd::Keys),
+    ("scan", -2, Cmd::Scan),
 ];
 
 /// What running a command did.
@@ -94,25 +120,45 @@ pub enum Exec {
     Partial(usize),
     /// A bulk value's `$len` line is written but the output's queue is full:
     /// after a flush, queue the value and `\r\n`; then the command is done
-    /// (`None`) or goes on with `resume` = `Some(this)`.
+    /// (`None`) or goes on with `resume` = `Some(this)`. (Or a whole reply
+    /// built in memory, but for its last `\r\n`: KEYS, SCAN.)
     QueueFull(Bytes, Option<usize>),
     /// Replied; close the connection once the output is flushed.
     Quit,
 }
 
-/// Runs `req` at tick `now`. `resume` is 0, or where a partial MGET goes on.
-pub fn execute<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>, now: u64, resume: usize) -> Exec {
+/// Runs `req`, from `client`, at tick `now`. `resume` is 0, or where a
+/// partial MGET (or EXEC) goes on. While a MULTI is on, a command is
+/// queued instead (see [`transaction`]).
+pub fn execute<R: Args + ?Sized>(
+    db: &mut Db,
+    client: &mut Client,
+    req: &mut R,
+    out: &mut Output<'_>,
+    now: u64,
+    resume: usize,
+) -> Exec {
     if out.remaining() < SMALL_REPLY {
         return Exec::Blocked;
     }
     let Some(&(name, arity, cmd)) = COMMANDS.iter().find(|(name, ..)| req.is(0, name)) else {
         error(out, format_args!("unknown command '{}', with args beginning with: {}", lossy(req.arg(0)), Preview(req)));
+        transaction::refused(client);
         return Exec::Done;
     };
     let argc = req.len() as i32;
     let arity_ok = if arity > 0 { argc == arity } else { argc >= -arity };
     if !arity_ok || (cmd == Cmd::MSet && argc % 2 == 0) || (cmd == Cmd::Ping && argc > 2) {
+        if cmd == Cmd::Exec {
+            transaction::exec_refused(client, out);
+            return Exec::Done;
+        }
         error(out, format_args!("wrong number of arguments for '{name}' command"));
+        transaction::refused(client);
+        return Exec::Done;
+    }
+    if client.in_multi() && !matches!(cmd, Cmd::Exec | Cmd::Discard | Cmd::Multi | Cmd::Quit) {
+        transaction::queue(client, req, db.max_value, out);
         return Exec::Done;
     }
     match cmd {
@@ -181,7 +227,19 @@ pub fn execute<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>,
             };
         }
         Cmd::Config => error(out, format_args!("unknown subcommand '{}'. Try CONFIG HELP.", lossy(req.arg(1)))),
-        Cmd::Info => crate::info::info(req, out),
+        Cmd::Multi => transaction::multi(client, out),
+        Cmd::Exec => return transaction::exec(db, client, out, now, resume),
+        Cmd::Discard => transaction::discard(client, out),
+        Cmd::Select => client::select(req, out),
+        Cmd::Client => client::client(client, req, out),
+        Cmd::Hello => client::hello(client, req, out),
+        Cmd::Info => return info_sections::info(db, req, out, now),
+        Cmd::Persist => keyspace::persist(db, req, out, now),
+        Cmd::Append => append(db, req, out, now),
+        Cmd::Strlen => number(out, b':', db.get(req.arg(1), now).map_or(0, |entry| entry.value.len() as i64)),
+        Cmd::Type => keyspace::key_type(db, req, out, now),
+        Cmd::Keys => return keyspace::keys(db, req, out, now),
+        Cmd::Scan => return keyspace::scan(db, req, out, now),
     };
     Exec::Done
 }
@@ -277,6 +335,27 @@ fn set<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>, now: u6
     let value = req.value(2);
     db.set(req.arg(1), value, ttl);
     reply(out, b"+OK\r\n");
+}
+
+/// `APPEND key value`: the new length. The value grows in place when no
+/// reply still shares it; its TTL stays.
+fn append<R: Args + ?Sized>(db: &mut Db, req: &mut R, out: &mut Output<'_>, now: u64) {
+    let max = db.max_value;
+    if let Some(value) = db.value_mut(req.arg(1), now) {
+        let tail = req.arg(2);
+        let len = value.len() + tail.len();
+        if len > max {
+            return error(out, format_args!("string exceeds maximum allowed size (proto-max-bulk-len)"));
+        }
+        let mut joined = Vec::from(std::mem::take(value));
+        joined.extend_from_slice(tail);
+        *value = stored(joined);
+        return number(out, b':', len as i64);
+    }
+    let value = req.value(2);
+    let len = value.len();
+    db.set(req.arg(1), value, Ttl::Clear);
+    number(out, b':', len as i64);
 }
 
 /// `INCR`, `DECR`, `INCRBY`, `DECRBY` (`by` is `None` if it overflowed).

@@ -10,8 +10,13 @@
 //! checks it) and eager through the wheel: the `Expirer` machine pops due
 //! keys at the wheel's next deadline. When the wheel is full, new TTLs are
 //! still honoured lazily, only not evicted on time.
+//!
+//! Every key also has a slot in [`Slots`], which SCAN walks by index: a key
+//! keeps its slot while it lives, so a scan returns every key that exists
+//! from its start to its end (once), whatever else is added or removed.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mio::machine::Notifier;
@@ -26,6 +31,8 @@ pub const EXPIRY_TIMERS: usize = 1 << 20;
 pub struct Entry {
     pub value: Bytes,
     expiry: Option<Expiry>,
+    /// Its key's index in [`Slots`].
+    slot: usize,
 }
 
 #[derive(Debug)]
@@ -59,6 +66,8 @@ struct Expiries {
     wheel: TimerWheel<Box<[u8]>>,
     /// Keys with a TTL (timer or not): lookups skip the expiry check at 0.
     volatile: usize,
+    /// The sum of their expiry ticks (for INFO's average TTL).
+    sum_at: u128,
     /// The tick the expirer will wake at, if any.
     armed: Option<u64>,
     expirer: Option<Notifier>,
@@ -70,6 +79,7 @@ impl Expiries {
         let timer = self.wheel.insert(at, key.into()).ok();
         entry.expiry = Some(Expiry { at, timer });
         self.volatile += 1;
+        self.sum_at += u128::from(at);
         if timer.is_some() && self.armed.is_none_or(|armed| at < armed) {
             // If the loop's channel is full, the expirer still wakes at its
             // older deadline, and the next earlier expiry tries again.
@@ -85,23 +95,56 @@ impl Expiries {
                 self.wheel.cancel(timer);
             }
             self.volatile -= 1;
+            self.sum_at -= u128::from(expiry.at);
         }
+    }
+}
+
+/// Every key at a fixed index while it lives, for SCAN's cursor: a
+/// removed key leaves a hole that a later key fills. The key is shared
+/// with the map (`Rc`), not copied.
+#[derive(Debug, Default)]
+struct Slots {
+    keys: Vec<Option<Rc<[u8]>>>,
+    holes: Vec<usize>,
+}
+
+impl Slots {
+    fn insert(&mut self, key: Rc<[u8]>) -> usize {
+        match self.holes.pop() {
+            Some(slot) => {
+                self.keys[slot] = Some(key);
+                slot
+            }
+            None => {
+                self.keys.push(Some(key));
+                self.keys.len() - 1
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: usize) {
+        self.keys[slot] = None;
+        self.holes.push(slot);
     }
 }
 
 /// The database.
 #[derive(Debug)]
 pub struct Db {
-    map: HashMap<Box<[u8]>, Entry>,
+    map: HashMap<Rc<[u8]>, Entry>,
+    slots: Slots,
     expiries: Expiries,
     epoch: Instant,
+    /// The longest value a command may make (APPEND): `proto-max-bulk-len`.
+    pub max_value: usize,
 }
 
 impl Db {
     pub fn new(epoch: Instant) -> Db {
-        let expiries =
-            Expiries { wheel: TimerWheel::with_capacity(EXPIRY_TIMERS), volatile: 0, armed: None, expirer: None };
-        Db { map: HashMap::new(), expiries, epoch }
+        let wheel = TimerWheel::with_capacity(EXPIRY_TIMERS);
+        let expiries = Expiries { wheel, volatile: 0, sum_at: 0, armed: None, expirer: None };
+        Db { map: HashMap::new(), slots: Slots::default(), expiries, epoch, max_value: usize::MAX }
     }
 
     /// Tells the database which machine to wake when an earlier expiry is set.
@@ -143,7 +186,11 @@ impl Db {
                 entry.value = value;
                 entry
             }
-            None => self.map.entry(key.into()).or_insert(Entry { value, expiry: None }),
+            None => {
+                let key: Rc<[u8]> = key.into();
+                let slot = self.slots.insert(key.clone());
+                self.map.entry(key).or_insert(Entry { value, expiry: None, slot })
+            }
         };
         match ttl {
             Ttl::Keep => {}
@@ -176,6 +223,7 @@ impl Db {
         match self.map.remove(key) {
             Some(mut entry) => {
                 self.expiries.clear(&mut entry);
+                self.slots.remove(entry.slot);
                 true
             }
             None => false,
@@ -187,6 +235,58 @@ impl Db {
         for (_, mut entry) in self.map.drain() {
             self.expiries.clear(&mut entry);
         }
+        self.slots = Slots::default();
+    }
+
+    /// Removes the TTL of a live key; whether it had one (PERSIST).
+    pub fn persist(&mut self, key: &[u8], now: u64) -> bool {
+        self.expire_if_due(key, now);
+        match self.map.get_mut(key) {
+            Some(entry) if entry.expiry.is_some() => {
+                self.expiries.clear(entry);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The live value of `key`, to replace (APPEND); its TTL stays.
+    pub fn value_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Bytes> {
+        self.expire_if_due(key, now);
+        self.map.get_mut(key).map(|entry| &mut entry.value)
+    }
+
+    /// Every live key, in no order (KEYS).
+    pub fn keys(&self, now: u64) -> impl Iterator<Item = &[u8]> {
+        self.map.iter().filter(move |(_, entry)| !entry.expired(now)).map(|(key, _)| &**key)
+    }
+
+    /// How many slots a scan runs over: its cursor is a slot index.
+    pub fn slots(&self) -> usize {
+        self.slots.keys.len()
+    }
+
+    /// The key in `slot`, if there is one and it is live (SCAN).
+    pub fn slot(&self, slot: usize, now: u64) -> Option<&[u8]> {
+        let key = self.slots.keys.get(slot)?.as_deref()?;
+        if self.expiries.volatile > 0 && self.map.get(key).is_some_and(|entry| entry.expired(now)) {
+            return None;
+        }
+        Some(key)
+    }
+
+    /// How many keys have a TTL (INFO's `expires`).
+    pub fn volatile(&self) -> usize {
+        self.expiries.volatile
+    }
+
+    /// The average time to live of the keys with a TTL, in milliseconds;
+    /// 0 if there are none (INFO's `avg_ttl`).
+    pub fn average_ttl(&self, now: u64) -> u64 {
+        match self.expiries.volatile {
+            0 => 0,
+            n => ((self.expiries.sum_at / n as u128) as u64).saturating_sub(now),
+        }
     }
 
     /// Evicts up to `budget` keys due at `now`; returns how many it evicted
@@ -196,7 +296,7 @@ impl Db {
         while evicted < budget {
             let Some(key) = self.expiries.wheel.poll(now) else { break };
             // The timer fired, so the handle in the entry is stale: forget it.
-            if let Some(entry) = self.map.get_mut(&key) {
+            if let Some(entry) = self.map.get_mut(&*key) {
                 if let Some(expiry) = entry.expiry.as_mut() {
                     expiry.timer = None;
                 }

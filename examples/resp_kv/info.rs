@@ -7,22 +7,16 @@
 //! own counts follow as `mio_*` fields, which redis-cli shows like any
 //! other.
 
-use std::io::Write as _;
+use std::io::{self, Write};
 use std::sync::OnceLock;
 
 use mio::counters::{CountersHandle, Snapshot};
-use mio::stream::Output;
 
-use crate::args::Args;
-use crate::frame::bulk;
+use crate::info_sections::Facts;
 
 /// The machines that are not clients: the listener, the signal watcher and
 /// the expirer.
 const NOT_CLIENTS: u64 = 3;
-
-/// The longest reply: both sections fit, and the command runs only with
-/// `SMALL_REPLY` (1 KB) of room free.
-const MAX_INFO: usize = 1000;
 
 /// The loop's counters: resp_kv runs one loop, set up once in `main`.
 static COUNTERS: OnceLock<CountersHandle> = OnceLock::new();
@@ -32,41 +26,30 @@ pub fn watch(counters: CountersHandle) {
     let _ = COUNTERS.set(counters);
 }
 
-/// Answers `INFO [section ...]`: `clients` and `stats` (also for no
-/// section, `default`, `all` and `everything`); any other section adds
-/// nothing, as in Redis for a section it does not know.
-pub fn info<R: Args + ?Sized>(req: &R, out: &mut Output<'_>) {
-    let wants = |section: &str| {
-        req.len() == 1 || (1..req.len()).any(|i| ["default", "all", "everything", section].iter().any(|s| req.is(i, s)))
-    };
-    let snapshot = COUNTERS.get().map(CountersHandle::snapshot);
-    let mut buf = [0u8; MAX_INFO];
-    let mut text = &mut buf[..];
-    if let Some(s) = &snapshot {
-        let mut sections = 0;
-        if wants("clients") {
-            let _ = clients(&mut text, s);
-            sections += 1;
-        }
-        if wants("stats") {
-            if sections > 0 {
-                let _ = text.write_all(b"\r\n");
-            }
-            let _ = stats(&mut text, s);
-        }
+/// INFO's `clients` section (see [`SECTIONS`](crate::info_sections::SECTIONS)).
+pub fn clients_section(w: &mut dyn Write, _: &Facts<'_>) -> io::Result<()> {
+    match COUNTERS.get() {
+        Some(counters) => clients(w, &counters.snapshot()),
+        None => Ok(()),
     }
-    let len = MAX_INFO - text.len();
-    bulk(out, &buf[..len]);
 }
 
-fn clients(w: &mut impl std::io::Write, s: &Snapshot) -> std::io::Result<()> {
+/// INFO's `stats` section.
+pub fn stats_section(w: &mut dyn Write, _: &Facts<'_>) -> io::Result<()> {
+    match COUNTERS.get() {
+        Some(counters) => stats(w, &counters.snapshot()),
+        None => Ok(()),
+    }
+}
+
+fn clients(w: &mut dyn Write, s: &Snapshot) -> io::Result<()> {
     write!(w, "# Clients\r\n")?;
     write!(w, "connected_clients:{}\r\n", s.machines_alive().saturating_sub(NOT_CLIENTS))?;
     write!(w, "maxclients:{}\r\n", crate::MAX_CLIENTS)?;
     write!(w, "blocked_clients:0\r\n")
 }
 
-fn stats(w: &mut impl std::io::Write, s: &Snapshot) -> std::io::Result<()> {
+fn stats(w: &mut dyn Write, s: &Snapshot) -> io::Result<()> {
     write!(w, "# Stats\r\n")?;
     write!(w, "total_connections_received:{}\r\n", s.accepts)?;
     write!(w, "total_net_input_bytes:{}\r\n", s.bytes_read)?;

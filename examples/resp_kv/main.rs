@@ -16,7 +16,13 @@
 //! Commands: PING, ECHO, SET (EX, PX, NX, XX, KEEPTTL), GET, DEL, EXISTS,
 //! INCR, DECR, INCRBY, DECRBY, MGET, MSET, EXPIRE, PEXPIRE (NX, XX, GT, LT),
 //! TTL, PTTL, DBSIZE, FLUSHDB, QUIT, plus the bits of COMMAND and CONFIG GET
-//! that redis-cli and redis-benchmark ask for at start-up. Multibulk and
+//! that redis-cli and redis-benchmark ask for at start-up; APPEND, STRLEN,
+//! PERSIST, TYPE, KEYS and SCAN (MATCH, COUNT, TYPE; glob patterns as
+//! Redis'); MULTI, EXEC, DISCARD (bounded queues, EXECABORT as Redis); and
+//! what client libraries send: SELECT 0, CLIENT ID/GETNAME/SETNAME/SETINFO,
+//! HELLO 2 (RESP3 is refused with `-NOPROTO`), INFO (`server`, `keyspace`).
+//! Clients checked: redis-cli, and redis-py with its RESP2 connection
+//! (`protocol=2`; the default of redis-py before 8.0). Multibulk and
 //! inline requests, pipelined. Errors read as Redis' do; a malformed request
 //! is answered with `-ERR Protocol error: ...` and the connection closed.
 //!
@@ -48,12 +54,17 @@
 //! access).
 
 mod args;
+mod client;
 mod commands;
 mod db;
 mod frame;
+mod glob;
 mod info;
+mod info_sections;
+mod keyspace;
 mod protocol;
 mod spill;
+mod transaction;
 
 use std::convert::Infallible;
 use std::io;
@@ -164,6 +175,7 @@ fn main() -> io::Result<()> {
     let (addr, max_bulk, drain) = options()?;
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
+    info_sections::listening_on(local.port());
 
     let mut config = LoopConfig::new();
     config.machines(MAX_CLIENTS + 3).buffers(BUFFER_SIZE, BUFFERS);

@@ -10,6 +10,10 @@
 //! when the queue is full: the value waits in [`Resp::Queueing`] for a
 //! flush, and replies keep their order).
 //!
+//! The connection's [`Client`] (its name, its transaction) travels with the
+//! state: [`serve`] takes it out while it runs commands, and puts it back
+//! into the state it returns; a closing connection drops it.
+//!
 //! Closing after an error is a lingering close: the reply is flushed, the
 //! write side shut down, and what the client still sends is read and dropped
 //! until it closes too (or [`LINGER`] passes). Closing with unread input
@@ -24,6 +28,7 @@ use mio::stream::{Bytes, Input, Intent, Limit, Output, Protocol, QueueFull, Tran
 use mio::tcp::TcpStream;
 
 use crate::args::InBuffer;
+use crate::client::Client;
 use crate::commands::{execute, Exec, SMALL_REPLY};
 use crate::db::Db;
 use crate::frame::{self, error, Arg, Frame, ProtocolError};
@@ -42,7 +47,8 @@ pub struct Kv {
 }
 
 impl Kv {
-    pub fn new(db: Db, max_bulk: usize) -> Kv {
+    pub fn new(mut db: Db, max_bulk: usize) -> Kv {
+        db.max_value = max_bulk;
         Kv { db, answered: 0, args: Vec::with_capacity(64), max_bulk }
     }
 }
@@ -53,9 +59,9 @@ impl Kv {
 pub enum Resp {
     /// Running requests. `resume` is 0, or the argument where the partial
     /// MGET at the front of the input goes on.
-    Serving { resume: usize },
+    Serving { resume: usize, client: Client },
     /// Reading a request larger than the buffer, or running it.
-    Receiving(Box<Spill>),
+    Receiving(Box<Spill>, Client),
     /// A value waits for room in the output queue.
     Queueing(Box<Queued>),
     /// Replied to QUIT or to a malformed request: close once flushed.
@@ -75,7 +81,25 @@ pub struct Queued {
 /// How long a closing connection waits for the client to close.
 const LINGER: Duration = Duration::from_secs(2);
 
-const SERVING: Resp = Resp::Serving { resume: 0 };
+const SERVING: Resp = Resp::Serving { resume: 0, client: Client::NEW };
+
+/// Serving, with a partial reply to go on with at `resume` (the client is
+/// put in by [`serve`]).
+fn serving(resume: usize) -> Resp {
+    Resp::Serving { resume, client: Client::NEW }
+}
+
+impl Resp {
+    /// The connection's client, in the state or in the one it goes on in;
+    /// none once closing.
+    fn client_mut(&mut self) -> Option<&mut Client> {
+        match self {
+            Resp::Serving { client, .. } | Resp::Receiving(_, client) => Some(client),
+            Resp::Queueing(queued) => queued.then.client_mut(),
+            Resp::Closing | Resp::Draining => None,
+        }
+    }
+}
 
 impl Protocol for Resp {
     type Context = Kv;
@@ -103,7 +127,7 @@ impl Protocol for Resp {
 
     /// The loop drains: an idle connection closes at once; otherwise every
     /// complete request buffered is answered (and a partial one at the
-    /// front waited for), then the connection closes (see [`serve`]).
+    /// front waited for), then the connection closes (see [`run`]).
     fn drain(self, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
         match self {
             Resp::Serving { .. } if t.input().is_empty() && t.output().is_empty() => Intent::done(),
@@ -141,12 +165,29 @@ enum Step {
     Next(usize),
 }
 
+/// Runs what the input and the state allow (see [`run`]), with the
+/// connection's client taken out of the state and put back after.
+fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    let mut client = state.client_mut().map(std::mem::take).unwrap_or_default();
+    run(state, &mut client, t, scope).map(|mut state| {
+        if let Some(slot) = state.client_mut() {
+            *slot = client;
+        }
+        state
+    })
+}
+
 /// Runs what the input and the state allow: the complete requests at the
 /// front of the input, a spilled request, a queued value. While the loop
 /// drains, the connection then closes between requests: once the input is
 /// used up, or at a partial request after running at least one (a partial
 /// request alone is waited for: the client had started it).
-fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+fn run(
+    mut state: Resp,
+    client: &mut Client,
+    t: &mut Transport<'_, TcpStream>,
+    scope: &mut Scope<'_, Kv>,
+) -> Intent<Resp> {
     let now = scope.db.tick(scope.now());
     let draining = scope.is_draining();
     let Kv { db, answered, args, max_bulk } = &mut **scope;
@@ -154,8 +195,10 @@ fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_
     let (input, output) = t.buffers();
     loop {
         let step = match state {
-            Resp::Serving { resume } => serve_buffered(resume, (db, answered), args, *max_bulk, input, output, now),
-            Resp::Receiving(spill) => serve_spilled(spill, (db, answered), *max_bulk, input, output, now),
+            Resp::Serving { resume, .. } => {
+                serve_buffered(resume, (db, answered), client, args, *max_bulk, input, output, now)
+            }
+            Resp::Receiving(spill, _) => serve_spilled(spill, (db, answered), client, *max_bulk, input, output, now),
             Resp::Queueing(queued) => send_queued(queued, output),
             Resp::Closing => Step::Wait(Intent::of(state).expect_flush()),
             Resp::Draining => {
@@ -175,9 +218,11 @@ fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_
 }
 
 /// Runs the complete requests at the front of the input, parsed in place.
+#[allow(clippy::too_many_arguments)]
 fn serve_buffered(
     mut resume: usize,
     (db, answered): (&mut Db, &mut u64),
+    client: &mut Client,
     args: &mut Vec<Arg>,
     max_bulk: usize,
     input: &mut Input<'_>,
@@ -189,28 +234,26 @@ fn serve_buffered(
             Frame::Partial(need) if need > input.capacity() => match Spill::start(input.data()) {
                 Some((spill, used)) => {
                     input.consume(used);
-                    return Step::Then(Resp::Receiving(Box::new(spill)));
+                    return Step::Then(Resp::Receiving(Box::new(spill), Client::NEW));
                 }
                 None => return Step::Wait(Intent::of(SERVING).expect_bytes(need)), // the limit's error
             },
             Frame::Partial(need) => return Step::Next(need),
             Frame::Empty(len) => input.consume(len),
-            Frame::Invalid(e) => return protocol_error(Resp::Serving { resume }, e, output),
+            Frame::Invalid(e) => return protocol_error(serving(resume), e, output),
             Frame::Command(len) => {
                 let request = &mut InBuffer { data: input.data(), args };
-                match execute(db, request, output, now, resume) {
+                match execute(db, client, request, output, now, resume) {
                     Exec::Done => {
                         input.consume(len);
                         resume = 0;
                         *answered += 1;
                     }
-                    Exec::Blocked => return Step::Wait(Intent::of(Resp::Serving { resume }).expect_flush()),
-                    Exec::Partial(next) => {
-                        return Step::Wait(Intent::of(Resp::Serving { resume: next }).expect_flush())
-                    }
+                    Exec::Blocked => return Step::Wait(Intent::of(serving(resume)).expect_flush()),
+                    Exec::Partial(next) => return Step::Wait(Intent::of(serving(next)).expect_flush()),
                     Exec::QueueFull(value, resume) => {
                         let then = match resume {
-                            Some(next) => Resp::Serving { resume: next },
+                            Some(next) => serving(next),
                             None => {
                                 input.consume(len);
                                 *answered += 1;
@@ -236,6 +279,7 @@ fn serve_buffered(
 fn serve_spilled(
     mut spill: Box<Spill>,
     (db, answered): (&mut Db, &mut u64),
+    client: &mut Client,
     max_bulk: usize,
     input: &mut Input<'_>,
     output: &mut Output<'_>,
@@ -245,24 +289,24 @@ fn serve_spilled(
     input.consume(used);
     let resume = spill.resume;
     match received {
-        Received::Chunk(n) => Step::Wait(Intent::of(Resp::Receiving(spill)).expect_chunk(n)),
-        Received::Bytes(n) => Step::Wait(Intent::of(Resp::Receiving(spill)).expect_bytes(n)),
-        Received::Invalid(e) => protocol_error(Resp::Receiving(spill), e, output),
-        Received::Complete => match execute(db, &mut *spill, output, now, resume) {
+        Received::Chunk(n) => Step::Wait(Intent::of(Resp::Receiving(spill, Client::NEW)).expect_chunk(n)),
+        Received::Bytes(n) => Step::Wait(Intent::of(Resp::Receiving(spill, Client::NEW)).expect_bytes(n)),
+        Received::Invalid(e) => protocol_error(Resp::Receiving(spill, Client::NEW), e, output),
+        Received::Complete => match execute(db, client, &mut *spill, output, now, resume) {
             Exec::Done => {
                 *answered += 1;
                 Step::Then(SERVING)
             }
-            Exec::Blocked => Step::Wait(Intent::of(Resp::Receiving(spill)).expect_flush()),
+            Exec::Blocked => Step::Wait(Intent::of(Resp::Receiving(spill, Client::NEW)).expect_flush()),
             Exec::Partial(next) => {
                 spill.resume = next;
-                Step::Wait(Intent::of(Resp::Receiving(spill)).expect_flush())
+                Step::Wait(Intent::of(Resp::Receiving(spill, Client::NEW)).expect_flush())
             }
             Exec::QueueFull(value, resume) => {
                 let then = match resume {
                     Some(next) => {
                         spill.resume = next;
-                        Resp::Receiving(spill)
+                        Resp::Receiving(spill, Client::NEW)
                     }
                     None => {
                         *answered += 1;
