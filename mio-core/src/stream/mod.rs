@@ -43,13 +43,15 @@
 //!
 //! # Errors
 //!
-//! A connection that ends with an error reports a
-//! [`MachineError`](crate::machine::MachineError) to the loop's error hook
-//! ([`Loop::on_error`](crate::machine::Loop::on_error)). Its kind:
+//! A failed read or write (`ConnectionReset`, `BrokenPipe`, ...: the peer's
+//! doing, not the server's) goes to [`Protocol::error`] as a
+//! [`MachineError`](crate::machine::MachineError) with the OS error's kind
+//! and `raw_os_error`, and the connection closes; the loop's error hook is
+//! not called. A connection that ends with an error of its own reports it
+//! to the loop's error hook ([`Loop::on_error`](crate::machine::Loop::on_error))
+//! and counts as failed in [`counters`](crate::counters). Its kind:
 //!
-//! - the OS error's kind for a failed read, write or registration
-//!   (`ConnectionReset`, `BrokenPipe`, ...), with its `raw_os_error`, after
-//!   [`Protocol::error`] was called;
+//! - the OS error's kind for a failed registration;
 //! - `OutOfMemory`: "buffer pool exhausted" (no chunk for a new
 //!   connection), "timer capacity exhausted" (a deadline could not be
 //!   armed), "no free machine slot";
