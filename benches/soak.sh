@@ -38,10 +38,12 @@ sample() {
     while kill -0 "$pid" 2>/dev/null; do
         local rss fds
         rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-        # The fewest of five reads 20 ms apart: a fault's or a reconnect's
-        # connection lives for milliseconds and would otherwise make the
-        # count jump by one at random; a leaked fd stays in all five.
-        fds=$(for _ in 1 2 3 4 5; do ls "/proc/$pid/fd" 2>/dev/null | wc -l; sleep 0.02; done | sort -n | head -1)
+        # The fewest of seven reads 200 ms apart: a fault's connection
+        # lives up to a few hundred ms (a slow reader is reset after 0.2 s)
+        # and faults come a second apart, so one read in the window sees
+        # none; a leaked fd stays in all seven. (Five reads 20 ms apart
+        # still caught a slow reader now and then: 61, 62 once a minute.)
+        fds=$(for _ in 1 2 3 4 5 6 7; do ls "/proc/$pid/fd" 2>/dev/null | wc -l; sleep 0.2; done | sort -n | head -1)
         printf '%s\t%s\t%s\n' $((SECONDS - start)) "$rss" "$fds" >>"$file"
         sleep 10
     done
