@@ -27,12 +27,15 @@
 //! or [`Scope::shutdown_loop`] stops the loop at once.
 
 mod accept;
+mod address;
 mod config;
 mod dispatch;
 mod drain;
 mod error;
+mod local_wakes;
 #[allow(clippy::module_inception)]
 mod machine;
+mod mailboxes;
 mod notifier;
 mod response;
 mod runtime;
@@ -41,12 +44,14 @@ mod signal_watch;
 mod table;
 
 pub use accept::{Accept, Listener, ACCEPT_BACKOFF};
+pub use address::{Address, Gone};
 pub use config::LoopConfig;
 pub use dispatch::ErrorHook;
 pub(crate) use dispatch::Wake;
 pub use error::{MachineError, SpawnError, SpawnErrorKind, WakeupError};
 pub(crate) use error::{NO_FREE_SLOT, TIMER_FULL};
 pub use machine::Machine;
+pub use mailboxes::{Mailboxes, SendError};
 pub use notifier::Notifier;
 pub(crate) use response::{Action, Deadline};
 pub use response::{Created, Keep, Response};
