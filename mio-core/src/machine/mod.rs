@@ -28,6 +28,7 @@
 
 mod accept;
 mod address;
+mod broadcast;
 mod config;
 mod dispatch;
 mod drain;
@@ -45,6 +46,7 @@ mod table;
 
 pub use accept::{Accept, Listener, ACCEPT_BACKOFF};
 pub use address::{Address, Gone};
+pub use broadcast::{Broadcast, Lagged, NoSlot};
 pub use config::LoopConfig;
 pub use dispatch::ErrorHook;
 pub(crate) use dispatch::Wake;
