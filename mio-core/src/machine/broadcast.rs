@@ -25,6 +25,10 @@ use super::{Address, Scope};
 ///   it reads, and a publisher that had read everything before its value
 ///   is moved past it, so a machine that talks much and reads little does
 ///   not lag on its own values.
+///   A machine that may publish more than `capacity` values in one
+///   callback (a client pasting a long text) should read what it has not
+///   read before it publishes, or it pushes the others' values out of the
+///   ring unread and lags on them.
 /// - **Subscribers that ended are dropped**, at the next publish (their
 ///   address is stale); a new machine of the same slot is not subscribed
 ///   until it subscribes itself.
