@@ -35,6 +35,8 @@ enum Seen {
     News(u32, u32),
     /// `node` lagged behind the broadcast by this many values.
     Lagged(u32, u64),
+    /// `node`'s deadline passed.
+    Timeout(u32),
 }
 
 struct Context {
@@ -62,10 +64,12 @@ struct Spec {
     /// Passes every message on to this machine, as from itself.
     forward: Option<Address>,
     subscribe: bool,
+    /// Sends this machine `(id, 0)` when its deadline, set to now, passes.
+    ping: Option<Address>,
 }
 
 fn spec(id: u32) -> Spec {
-    Spec { id, forward: None, subscribe: false }
+    Spec { id, forward: None, subscribe: false, ping: None }
 }
 
 /// Logs what it is woken for; takes every message, and every broadcast
@@ -82,14 +86,21 @@ impl Machine for Node {
         if spec.subscribe {
             scope.subscribe::<u32>().expect("a slot per machine");
         }
-        Created::ok(Node { spec })
+        match spec.ping {
+            Some(_) => Created::keep(Node { spec }).deadline(scope.now()),
+            None => Created::ok(Node { spec }),
+        }
     }
 
     fn ready(self, _: EventSet, _: &mut Scope<'_, Context>) -> Response<Node, Spec> {
         Response::ok(self)
     }
 
-    fn timeout(self, _: &mut Scope<'_, Context>) -> Response<Node, Spec> {
+    fn timeout(self, scope: &mut Scope<'_, Context>) -> Response<Node, Spec> {
+        scope.seen.push(Seen::Timeout(self.spec.id));
+        if let Some(to) = self.spec.ping {
+            scope.send_to(to, (self.spec.id, 0)).unwrap();
+        }
         Response::ok(self)
     }
 
@@ -304,6 +315,25 @@ fn messages_keep_their_order_per_sender_and_receiver() {
         assert_eq!(got, (0..30).collect::<Vec<_>>(), "from {from}");
     }
     assert_no_channel(&lp);
+}
+
+#[test]
+fn a_message_sent_during_the_turn_is_delivered_at_its_end() {
+    let mut lp = instance::<Node>(4, 4);
+    let receiver = add(&mut lp, spec(2));
+    add(&mut lp, Spec { ping: Some(receiver), ..spec(1) });
+    // The sender's deadline fires in some turn (the timer's tick decides
+    // which); the receiver has its message at the end of that same turn.
+    for _ in 0..1000 {
+        lp.run_once(Some(Duration::from_millis(10))).unwrap();
+        let seen = take_seen(&mut lp);
+        if !seen.is_empty() {
+            assert_eq!(seen, [Seen::Timeout(1), Seen::Woken(2), Seen::Message(2, (1, 0))]);
+            assert_no_channel(&lp);
+            return;
+        }
+    }
+    panic!("the deadline never fired");
 }
 
 #[test]
