@@ -34,7 +34,7 @@ use super::{Address, Scope};
 ///   until it subscribes itself.
 ///
 /// Memory: `capacity` values of `T` (each with its publisher's address),
-/// and 24 bytes plus a token per machine slot.
+/// and 36 bytes per machine slot.
 ///
 /// # Examples
 ///

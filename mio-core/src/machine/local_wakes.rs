@@ -30,7 +30,7 @@ pub(crate) struct LocalWakes {
     /// when the slot's token is in `queue`.
     queued: Vec<Option<u32>>,
     /// Tokens to wake, oldest first; at most one entry per slot.
-    queue: VecDeque<usize>,
+    queue: VecDeque<u32>,
 }
 
 impl LocalWakes {
@@ -78,7 +78,8 @@ impl LocalWakes {
         if queued.replace(address.generation()).is_none() {
             // At most one entry per slot, and room for every slot: no growth.
             debug_assert!(self.queue.len() < self.queue.capacity());
-            self.queue.push_back(address.slot());
+            // Slots are at most `MAX_PREALLOCATED` (2^24): they fit.
+            self.queue.push_back(address.slot() as u32);
         }
         Ok(())
     }
@@ -90,7 +91,7 @@ impl LocalWakes {
 
     /// Takes the oldest queued wake-up.
     fn pop(&mut self) -> Option<Address> {
-        let token = self.queue.pop_front()?;
+        let token = self.queue.pop_front()? as usize;
         let generation = self.queued[token].take()?;
         Some(Address::new(token, generation))
     }
