@@ -9,10 +9,14 @@ from /proc/PID/stat) over the measured part, and nanoseconds of server CPU
 per line broadcast and per line delivered.
 
     chat_load.py HOST:PORT SERVER_PID [LISTENERS] [LINES] [BATCH] [SIZE]
+
+ON_START and ON_END, if set, are shell commands run just before and just
+after the measured part (chat.sh zeroes and dumps callgrind's counters).
 """
 import os
 import selectors
 import socket
+import subprocess
 import sys
 
 
@@ -69,12 +73,16 @@ def main():
         wait_for(sel, want, set(socks), buffers)
 
     one_batch(batch)  # warm-up: everyone is connected and reading
+    if os.environ.get("ON_START"):
+        subprocess.run(os.environ["ON_START"], shell=True, check=True, capture_output=True)
     before = cpu_seconds(pid)
     sent = 0
     while sent < total:
         one_batch(batch)
         sent += batch
     cpu = cpu_seconds(pid) - before
+    if os.environ.get("ON_END"):
+        subprocess.run(os.environ["ON_END"], shell=True, check=True, capture_output=True)
     print(f"lines {sent} listeners {listeners} server_cpu_s {cpu:.3f} "
           f"ns_per_line {cpu * 1e9 / sent:.0f} ns_per_delivery {cpu * 1e9 / (sent * listeners):.1f}")
 

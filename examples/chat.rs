@@ -99,15 +99,16 @@ impl Client {
     }
 
     /// Takes the lines it has not read; waits for a flush if its output is
-    /// full. One that fell too far behind is a slow reader and is dropped.
-    fn deliver(self, t: Io, s: Ctx) -> Intent<Client> {
+    /// full, else goes on as `then` says. One that fell too far behind is a
+    /// slow reader and is dropped.
+    fn deliver(self, t: Io, s: Ctx, then: fn(Client) -> Intent<Client>) -> Intent<Client> {
         match Client::catch_up(t, s) {
             Err(Lagged(_)) => self.leave(s, "too slow: output limit reached"),
             Ok(true) => {
                 let at = self.idle_at;
                 Intent::of(self).deadline(at).expect_flush()
             }
-            Ok(false) => self.next(),
+            Ok(false) => then(self),
         }
     }
 
@@ -179,11 +180,12 @@ impl Protocol for Client {
     }
 
     fn bytes_flushed(self, t: Io, s: Ctx) -> Intent<Client> {
-        self.deliver(t, s)
+        self.deliver(t, s, Client::next)
     }
 
     fn wakeup(self, t: Io, s: Ctx) -> Intent<Client> {
-        self.deliver(t, s)
+        // Whatever it waited for (a line, or a flush), it still does.
+        self.deliver(t, s, |client| Intent::of(client).unchanged())
     }
 
     fn timeout(self, t: Io, s: Ctx) -> Intent<Client> {
