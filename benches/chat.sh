@@ -19,7 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LISTENERS=${LISTENERS:-50} LINES=${LINES:-20000} BATCH=${BATCH:-100} SIZE=${SIZE:-64} ROUNDS=${ROUNDS:-5}
 cargo build -q --release --example chat --example chat_handler
-WORK=${WORK:-$(mktemp -d)}
+if [ -z "${WORK:-}" ]; then
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT
+fi
 mkdir -p "$WORK"
 
 # Runs one server under load; prints its ns of CPU per line (or, with
@@ -73,4 +76,4 @@ machine=$(median <"$WORK/chat")
 handler=$(median <"$WORK/chat_handler")
 echo "median $unit per broadcast line: chat (machine layer) $machine, chat_handler (layer 1) $handler," \
     "ratio $(awk -v a="$machine" -v b="$handler" 'BEGIN {printf "%.2f", a / b}')"
-echo "work files (callgrind dumps with INSTR=1): $WORK"
+if [ -n "${INSTR:-}" ]; then echo "callgrind dumps: $WORK/chat.callgrind, $WORK/chat_handler.callgrind (set WORK to keep them)"; fi
