@@ -434,3 +434,88 @@ fn spawned_tells_the_spawner_its_childs_address() {
     turn(&mut lp);
     assert_eq!(take_seen(&mut lp), [Seen::Woken(2), Seen::Message(2, (1, 1))]);
 }
+
+/// A `#[machine(protocol)]` stream takes its messages on `Event::Wakeup`
+/// and writes them to its socket.
+mod protocol_mode {
+    use std::io::Read;
+
+    use mio::machine::{Address, Created, Loop, Mailboxes, Scope};
+    use mio::stream::{Event, Next, Stream, Transport};
+    use mio::unix::UnixStream;
+
+    struct Context {
+        mail: Mailboxes<u8>,
+        inbox: Option<Address>,
+    }
+
+    impl AsMut<Mailboxes<u8>> for Context {
+        fn as_mut(&mut self) -> &mut Mailboxes<u8> {
+            &mut self.mail
+        }
+    }
+
+    #[mio::machine(protocol)]
+    enum Inbox {
+        #[state(start, to(Waiting, Closed))]
+        Waiting,
+        #[state(done)]
+        Closed,
+    }
+
+    type T<'a> = Transport<'a, UnixStream>;
+    type S<'a> = Scope<'a, Context>;
+
+    impl inbox::Handlers for Inbox {
+        type Context = Context;
+        type Socket = UnixStream;
+
+        fn create(_: &mut T<'_>, scope: &mut S<'_>) -> Next<inbox::Waiting> {
+            scope.inbox = Some(scope.address());
+            Next::of(inbox::Waiting).sleep()
+        }
+
+        fn on_waiting(
+            state: inbox::Waiting,
+            event: Event,
+            t: &mut T<'_>,
+            scope: &mut S<'_>,
+        ) -> Next<inbox::AfterWaiting> {
+            match event {
+                Event::Wakeup => {
+                    while let Some(byte) = scope.next_message::<u8>() {
+                        t.output().extend(&[byte]).unwrap();
+                    }
+                    Next::of(state).sleep()
+                }
+                Event::EndOfStream => Next::finish(inbox::Closed),
+                _ => Next::of(state).sleep(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_protocol_state_gets_its_messages_on_wakeup() {
+        let config = super::config();
+        let context = Context { mail: Mailboxes::new(config.machine_capacity(), 8), inbox: None };
+        let mut lp = Loop::<Stream<Inbox>>::new(&config).unwrap().instantiate(context);
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let added = lp.add_machine_with(|scope| <Stream<Inbox> as mio::machine::Machine>::create(ours, scope)).unwrap();
+        assert_eq!(lp.context().inbox, Some(added), "the protocol saw its address");
+        let err = lp
+            .add_machine_with(|scope| {
+                for byte in *b"hi!" {
+                    scope.send_to(added, byte).unwrap();
+                }
+                Created::error(super::OUTSIDE)
+            })
+            .unwrap_err();
+        assert_eq!(err, super::OUTSIDE);
+        super::turn(&mut lp);
+        // Written in that turn: in the socket already.
+        let mut got = [0; 8];
+        assert_eq!(theirs.read(&mut got).unwrap(), 3);
+        assert_eq!(&got[..3], b"hi!");
+        super::assert_no_channel(&lp);
+    }
+}
