@@ -162,10 +162,16 @@ impl<T> Mailboxes<T> {
     /// [`LoopConfig::machine_capacity`](super::LoopConfig::machine_capacity)),
     /// each holding at most `per_machine` values (at least 1), all
     /// allocated now.
+    ///
+    /// # Panics
+    ///
+    /// As `Vec::with_capacity`, if `machines * per_machine` values do not
+    /// fit in memory (a configuration error, at set-up).
     pub fn new(machines: usize, per_machine: usize) -> Mailboxes<T> {
         let per_machine = per_machine.clamp(1, u32::MAX as usize);
-        let mut values = Vec::with_capacity(machines * per_machine);
-        values.resize_with(machines * per_machine, || None);
+        let total = machines.checked_mul(per_machine).expect("Mailboxes: machines * per_machine overflows");
+        let mut values = Vec::with_capacity(total);
+        values.resize_with(total, || None);
         Mailboxes { values, boxes: vec![EMPTY; machines], per_machine }
     }
 
