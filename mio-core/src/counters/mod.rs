@@ -207,6 +207,11 @@ counts! {
     /// once per sleep); copied from the senders' count when the loop sees
     /// the waker's event, so exact from the turn that woke.
     waker_writes,
+    /// Wake-ups of machines by machines of the same loop
+    /// ([`Scope::wake`](crate::machine::Scope::wake), messages,
+    /// broadcasts) delivered: they never go through the channel, and
+    /// wake-ups of one machine before it runs count once.
+    local_wakes,
     /// Timers armed (for a machine loop: deadlines set, and re-armed when a
     /// deadline moved later than its timer).
     timers_armed,

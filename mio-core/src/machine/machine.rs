@@ -86,9 +86,13 @@ pub trait Machine: Sized {
         let _ = counters;
     }
 
-    /// Someone called [`Notifier::wakeup`](super::Notifier::wakeup) for this
-    /// machine. May be spurious; default: keep the machine as it is, deadline
-    /// included ([`Response::unchanged`]).
+    /// Someone woke this machine: another thread through
+    /// [`Notifier::wakeup`](super::Notifier::wakeup), or a machine of the
+    /// same loop through [`Scope::wake`], a message
+    /// ([`Scope::send_to`]: take it with [`Scope::next_message`]) or a
+    /// [`Broadcast`](super::Broadcast) value. Local wake-ups coalesce: take
+    /// everything waiting. May be spurious; default: keep the machine as it
+    /// is, deadline included ([`Response::unchanged`]).
     fn wakeup(self, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed> {
         let _ = scope;
         Response::unchanged(self)
