@@ -65,6 +65,7 @@
 //! target state is checked against the declared transitions at compile time.
 
 mod conn;
+mod connect;
 mod intent;
 mod next;
 mod protocol;
@@ -73,6 +74,7 @@ mod stream_machine;
 mod transport;
 
 pub use bytes::Bytes;
+pub use connect::{Connect, Outbound, OutboundError, CONNECT_TIMED_OUT, DRAINED_WHILE_CONNECTING};
 pub use intent::{Expectation, Intent, IntentBuilder};
 pub use next::{EndsIn, Event, GoesTo, Next, NextBuilder, Successors};
 pub use protocol::{Limit, Protocol};

@@ -1,0 +1,387 @@
+//! `Connect<P>`: a stream that connects first, and its seed `Outbound<P>`.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::time::Instant;
+
+use super::conn::{Conn, CONNECTING, READABLE};
+use super::round::Start;
+use super::stream_machine::resume;
+use super::{Protocol, Stream};
+use crate::counters::Counters;
+use crate::machine::{Created, Machine, MachineError, Response, Scope};
+use crate::tcp::TcpStream;
+use crate::unix::UnixStream;
+use crate::{sys, EventSet, PollOpt};
+
+/// The connect deadline passed before the connection was made.
+pub const CONNECT_TIMED_OUT: MachineError = MachineError::new(io::ErrorKind::TimedOut, "connect deadline passed");
+
+/// The loop drained before the connection was made.
+pub const DRAINED_WHILE_CONNECTING: MachineError =
+    MachineError::new(io::ErrorKind::Interrupted, "loop drains while connecting");
+
+/// What starts a [`Connect`]: a socket whose `connect` is in progress (or
+/// done), the protocol value that takes over once it is connected (its
+/// per-connection data: a request to send, a key, a peer's name), and an
+/// optional connect deadline.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// # use mio_core::machine::Scope;
+/// # use mio_core::stream::{Intent, Protocol, Transport};
+/// use mio_core::stream::Outbound;
+/// use mio_core::tcp::{TcpListener, TcpStream};
+///
+/// /// Sends its greeting once connected, then closes.
+/// struct Greet(&'static [u8]);
+/// # impl Protocol for Greet {
+/// #     type Context = ();
+/// #     type Socket = TcpStream;
+/// #     fn create(_: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> { Intent::done() }
+/// #     fn bytes_read(self, _: &mut Transport<'_, TcpStream>, _: usize, _: &mut Scope<'_, ()>) -> Intent<Self> { Intent::done() }
+/// #     fn bytes_flushed(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> { Intent::done() }
+/// #     fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> { Intent::done() }
+/// # }
+///
+/// let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+/// let seed = match Outbound::tcp(listener.local_addr()?, Greet(b"hello\n")) {
+///     Ok(seed) => seed.deadline(Instant::now() + Duration::from_secs(3)),
+///     // Failed at once (EMFILE, no route): the value comes back.
+///     Err(e) => panic!("{}: greeting {:?} not sent", e.error, e.protocol.0),
+/// };
+/// assert!(seed.connect_deadline().is_some());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Outbound<P: Protocol> {
+    socket: P::Socket,
+    protocol: P,
+    deadline: Option<Instant>,
+}
+
+impl<P: Protocol> Outbound<P> {
+    /// `protocol` over `socket`, whose `connect` was started (a
+    /// [`TcpStream::connect`], a [`UnixStream::connect`]) or is done (an
+    /// accepted socket, one of a pair): [`Protocol::connected`] is called
+    /// once it is writable without a pending error, with no deadline.
+    pub fn new(socket: P::Socket, protocol: P) -> Outbound<P> {
+        Outbound { socket, protocol, deadline: None }
+    }
+
+    /// Gives up at `at` if the connection is not made by then:
+    /// [`Protocol::connect_failed`] with `TimedOut`
+    /// ([`CONNECT_TIMED_OUT`]). The deadline is the stream's until
+    /// `connected` returns its first intent, which sets it anew.
+    pub fn deadline(mut self, at: Instant) -> Outbound<P> {
+        self.deadline = Some(at);
+        self
+    }
+
+    /// The connect deadline, if one is set.
+    pub fn connect_deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The socket and the protocol value, back.
+    pub fn into_parts(self) -> (P::Socket, P) {
+        (self.socket, self.protocol)
+    }
+}
+
+impl<P: Protocol<Socket = TcpStream>> Outbound<P> {
+    /// Starts connecting to `addr` ([`TcpStream::connect`]).
+    ///
+    /// # Errors
+    ///
+    /// What failed at once (`socket`'s `EMFILE`, `connect`'s
+    /// `NetworkUnreachable`, ...), with `protocol` handed back. A refused
+    /// connection is usually reported later, through
+    /// [`Protocol::connect_failed`].
+    pub fn tcp(addr: SocketAddr, protocol: P) -> Result<Outbound<P>, OutboundError<P>> {
+        match TcpStream::connect(addr) {
+            Ok(socket) => Ok(Outbound::new(socket, protocol)),
+            Err(e) => Err(OutboundError { protocol, error: e.into() }),
+        }
+    }
+}
+
+impl<P: Protocol<Socket = UnixStream>> Outbound<P> {
+    /// Connects to the Unix socket at `path` ([`UnixStream::connect`]; on
+    /// Linux it completes or fails at once).
+    ///
+    /// # Errors
+    ///
+    /// With `protocol` handed back: `NotFound` (nothing bound there),
+    /// `ConnectionRefused` (not listening), `WouldBlock` (its backlog is
+    /// full: try again later), `InvalidInput` (a bad path), or another OS
+    /// error of `socket`/`connect`.
+    pub fn unix(path: impl AsRef<Path>, protocol: P) -> Result<Outbound<P>, OutboundError<P>> {
+        match UnixStream::connect(path) {
+            Ok(socket) => Ok(Outbound::new(socket, protocol)),
+            Err(e) => Err(OutboundError { protocol, error: e.into() }),
+        }
+    }
+}
+
+impl<P: Protocol + fmt::Debug> fmt::Debug for Outbound<P>
+where
+    P::Socket: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outbound")
+            .field("socket", &self.socket)
+            .field("protocol", &self.protocol)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+/// An [`Outbound`] could not be made: the error, and the protocol value
+/// back, to retry with or to report from.
+#[derive(Debug)]
+pub struct OutboundError<P> {
+    /// The protocol value the outbound connection was for.
+    pub protocol: P,
+    /// What failed (the OS error's kind and code).
+    pub error: MachineError,
+}
+
+impl<P> fmt::Display for OutboundError<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "outbound connection failed: {}", self.error)
+    }
+}
+
+impl<P: fmt::Debug> std::error::Error for OutboundError<P> {}
+
+/// A [`Stream`] that connects first: the machine of an outbound connection
+/// (a client, an upstream), made from an [`Outbound`] seed — by
+/// [`Connect::start`] in [`Loop::add_machine_with`](crate::machine::Loop::add_machine_with),
+/// or spawned by a running machine (a composed machine's seed enum has a
+/// variant for it).
+///
+/// While the connection is in progress only writable interest is
+/// registered (no busy loop); when the socket becomes writable its pending
+/// error (`SO_ERROR`) says how it went:
+///
+/// - none: [`Protocol::connected`] is called on the seed's protocol value,
+///   before anything is read, and the stream goes on as any other;
+/// - an error, or the connect deadline first: [`Protocol::connect_failed`]
+///   with its kind (see there), and the machine ends, closing the socket
+///   and clearing its deadline. It held no buffer.
+///
+/// A failure of the loop's own while the socket is registered (a
+/// registration error) also goes to the loop's error hook. A wake-up while
+/// connecting is ignored (wake-ups may be spurious); a drain gives up
+/// (`Interrupted`, [`DRAINED_WHILE_CONNECTING`]).
+///
+/// Once connected, each event costs one flag test more than a [`Stream`]'s.
+///
+/// # Examples
+///
+/// A client whose server speaks first: it learns that it is connected
+/// before any byte arrives, then reads one line.
+///
+/// ```
+/// use std::io::Write;
+/// use std::time::{Duration, Instant};
+/// use mio_core::machine::{Loop, LoopConfig, MachineError, Scope};
+/// use mio_core::stream::{Connect, Intent, Outbound, Protocol, Transport};
+/// use mio_core::tcp::{TcpListener, TcpStream};
+///
+/// #[derive(Default)]
+/// struct Log { connected: bool, line: Vec<u8>, failed: Option<std::io::ErrorKind> }
+///
+/// struct Banner;
+///
+/// impl Protocol for Banner {
+///     type Context = Log;
+///     type Socket = TcpStream;
+///     fn create(_: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Log>) -> Intent<Self> {
+///         Intent::done() // not used: a client starts in `connected`
+///     }
+///     fn connected(self, t: &mut Transport<'_, TcpStream>, s: &mut Scope<'_, Log>) -> Intent<Self> {
+///         assert!(t.input().is_empty());
+///         s.connected = true;
+///         Intent::of(self).expect_delimiter(b"\n", 256)
+///     }
+///     fn connect_failed(self, e: MachineError, s: &mut Scope<'_, Log>) {
+///         s.failed = Some(e.kind());
+///     }
+///     fn bytes_read(self, t: &mut Transport<'_, TcpStream>, end: usize, s: &mut Scope<'_, Log>) -> Intent<Self> {
+///         s.line.extend_from_slice(&t.input().data()[..end]);
+///         s.shutdown_loop();
+///         Intent::done()
+///     }
+///     fn bytes_flushed(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Log>) -> Intent<Self> {
+///         Intent::done()
+///     }
+///     fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Log>) -> Intent<Self> {
+///         Intent::done()
+///     }
+/// }
+///
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// let server = std::thread::spawn(move || {
+///     let (mut peer, _) = listener.accept().unwrap();
+///     peer.write_all(b"+OK ready\n").unwrap();
+/// });
+///
+/// let mut lp = Loop::<Connect<Banner>>::new(&LoopConfig::new())?;
+/// let seed = Outbound::tcp(addr, Banner).map_err(|e| e.error)?;
+/// let seed = seed.deadline(Instant::now() + Duration::from_secs(5));
+/// lp.add_machine_with(|scope| Connect::start(seed, scope))?;
+/// let mut lp = lp.instantiate(Log::default());
+/// for _ in 0..100 {
+///     if lp.is_shutdown() { break }
+///     lp.run_once(Some(Duration::from_millis(100)))?;
+/// }
+/// server.join().unwrap();
+/// assert!(lp.context().connected);
+/// assert_eq!(lp.context().line, b"+OK ready\n");
+/// assert_eq!(lp.context().failed, None);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Connect<P: Protocol>(Stream<P>);
+
+impl<P: Protocol + fmt::Debug> fmt::Debug for Connect<P>
+where
+    P::Socket: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Connect").field(&self.0).finish()
+    }
+}
+
+impl<P: Protocol> Connect<P>
+where
+    P::Socket: AsFd,
+{
+    /// Registers the seed's socket (writable interest only) under the new
+    /// machine's token and waits for the connection, with the seed's
+    /// deadline. Use it in [`Loop::add_machine_with`](crate::machine::Loop::add_machine_with)
+    /// (any context: the protocol is first called once the loop runs).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of registering the socket; the seed is dropped (its
+    /// socket closed) and the protocol is not called.
+    pub fn start<X>(outbound: Outbound<P>, scope: &mut Scope<'_, X>) -> Created<Self> {
+        let Outbound { socket, protocol, deadline } = outbound;
+        if let Err(e) = scope.register(&socket, EventSet::writable(), PollOpt::edge()) {
+            return Created::error(e.into());
+        }
+        Connect::waiting(socket, protocol, deadline)
+    }
+
+    /// The machine of a registered socket waiting for its connection.
+    fn waiting(socket: P::Socket, protocol: P, deadline: Option<Instant>) -> Created<Self> {
+        let machine = Connect(Stream { conn: Conn::connecting(socket), protocol });
+        match deadline {
+            Some(at) => Created::keep(machine).deadline(at),
+            None => Created::ok(machine),
+        }
+    }
+
+    /// Whether the connection is still being made.
+    pub fn is_connecting(&self) -> bool {
+        self.0.conn.is(CONNECTING)
+    }
+
+    /// The socket became writable (or failed) while connecting: its
+    /// pending error says whether it is connected.
+    #[cold]
+    fn finish(self, events: EventSet, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
+        if !(events.is_writable() || events.is_error() || events.is_hup()) {
+            return Response::unchanged(self);
+        }
+        let Stream { mut conn, protocol } = self.0;
+        let failed = match sys::net::take_socket_error(conn.socket.as_fd()) {
+            Ok(None) => scope.reregister(&conn.socket, EventSet::readable(), PollOpt::edge()).err(),
+            Ok(Some(e)) | Err(e) => Some(e),
+        };
+        if let Some(e) = failed {
+            return give_up(protocol, e.into(), scope);
+        }
+        conn.set(CONNECTING, false);
+        conn.set(READABLE, true);
+        resume(conn, Start::Connected(protocol), scope, Connect)
+    }
+}
+
+/// Tells the protocol the connection could not be made; the machine ends
+/// (its socket closes, its deadline is cleared).
+fn give_up<P: Protocol, S>(
+    protocol: P,
+    error: MachineError,
+    scope: &mut Scope<'_, P::Context>,
+) -> Response<Connect<P>, S> {
+    protocol.connect_failed(error, scope);
+    Response::done()
+}
+
+impl<P: Protocol> Machine for Connect<P>
+where
+    P::Socket: AsFd,
+{
+    type Context = P::Context;
+    type Seed = Outbound<P>;
+
+    /// As [`start`](Connect::start); a registration error is also told to
+    /// the protocol ([`Protocol::connect_failed`]) before it goes to the
+    /// loop's error hook.
+    fn create(outbound: Outbound<P>, scope: &mut Scope<'_, P::Context>) -> Created<Self> {
+        let Outbound { socket, protocol, deadline } = outbound;
+        if let Err(e) = scope.register(&socket, EventSet::writable(), PollOpt::edge()) {
+            let e = MachineError::from(e);
+            protocol.connect_failed(e, scope);
+            return Created::error(e);
+        }
+        Connect::waiting(socket, protocol, deadline)
+    }
+
+    #[inline]
+    fn ready(self, events: EventSet, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
+        if self.0.conn.is(CONNECTING) {
+            return self.finish(events, scope);
+        }
+        let Stream { conn, protocol } = self.0;
+        resume(conn, Start::Ready(protocol, events), scope, Connect)
+    }
+
+    fn timeout(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
+        let Stream { conn, protocol } = self.0;
+        if conn.is(CONNECTING) {
+            return give_up(protocol, CONNECT_TIMED_OUT, scope);
+        }
+        resume(conn, Start::Timeout(protocol), scope, Connect)
+    }
+
+    fn ended_by_loop(&self, counters: &Counters) {
+        if !self.is_connecting() {
+            self.0.ended_by_loop(counters);
+        }
+    }
+
+    fn wakeup(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
+        if self.is_connecting() {
+            return Response::unchanged(self);
+        }
+        let Stream { conn, protocol } = self.0;
+        resume(conn, Start::Wakeup(protocol), scope, Connect)
+    }
+
+    fn drain(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
+        let Stream { conn, protocol } = self.0;
+        if conn.is(CONNECTING) {
+            return give_up(protocol, DRAINED_WHILE_CONNECTING, scope);
+        }
+        resume(conn, Start::Drain(protocol), scope, Connect)
+    }
+}
