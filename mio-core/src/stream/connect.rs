@@ -297,33 +297,47 @@ where
     /// The socket became writable (or failed) while connecting: its
     /// pending error says whether it is connected.
     #[cold]
-    fn finish(self, events: EventSet, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
-        if !(events.is_writable() || events.is_error() || events.is_hup()) {
-            return Response::unchanged(self);
+    fn finish(mut self, events: EventSet, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
+        match self.check(events, scope) {
+            None => Response::unchanged(self),
+            Some(Ok(())) => self.enter(scope),
+            Some(Err(e)) => self.give_up(e, scope),
         }
-        let Stream { mut conn, protocol } = self.0;
+    }
+
+    /// Whether an event on a connecting socket finished the connection:
+    /// `None` if not (no writable, error or hup in `events`); `Ok` once it
+    /// is connected and registered for reading; the error if it failed.
+    pub(super) fn check<C>(&mut self, events: EventSet, scope: &mut Scope<'_, C>) -> Option<Result<(), MachineError>> {
+        if !(events.is_writable() || events.is_error() || events.is_hup()) {
+            return None;
+        }
+        let conn = &mut self.0.conn;
         let failed = match sys::net::take_socket_error(conn.socket.as_fd()) {
             Ok(None) => scope.reregister(&conn.socket, EventSet::readable(), PollOpt::edge()).err(),
             Ok(Some(e)) | Err(e) => Some(e),
         };
         if let Some(e) = failed {
-            return give_up(protocol, e.into(), scope);
+            return Some(Err(e.into()));
         }
         conn.set(CONNECTING, false);
         conn.set(READABLE, true);
+        Some(Ok(()))
+    }
+
+    /// The first round of a connection `check` found made:
+    /// [`Protocol::connected`].
+    pub(super) fn enter<S>(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, S> {
+        let Stream { conn, protocol } = self.0;
         resume(conn, Start::Connected(protocol), scope, Connect)
     }
-}
 
-/// Tells the protocol the connection could not be made; the machine ends
-/// (its socket closes, its deadline is cleared).
-fn give_up<P: Protocol, S>(
-    protocol: P,
-    error: MachineError,
-    scope: &mut Scope<'_, P::Context>,
-) -> Response<Connect<P>, S> {
-    protocol.connect_failed(error, scope);
-    Response::done()
+    /// Tells the protocol the connection could not be made; the machine
+    /// ends (its socket closes, its deadline is cleared).
+    pub(super) fn give_up<S>(self, error: MachineError, scope: &mut Scope<'_, P::Context>) -> Response<Self, S> {
+        self.0.protocol.connect_failed(error, scope);
+        Response::done()
+    }
 }
 
 impl<P: Protocol> Machine for Connect<P>
@@ -356,10 +370,10 @@ where
     }
 
     fn timeout(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
-        let Stream { conn, protocol } = self.0;
-        if conn.is(CONNECTING) {
-            return give_up(protocol, CONNECT_TIMED_OUT, scope);
+        if self.is_connecting() {
+            return self.give_up(CONNECT_TIMED_OUT, scope);
         }
+        let Stream { conn, protocol } = self.0;
         resume(conn, Start::Timeout(protocol), scope, Connect)
     }
 
@@ -378,10 +392,10 @@ where
     }
 
     fn drain(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, Outbound<P>> {
-        let Stream { conn, protocol } = self.0;
-        if conn.is(CONNECTING) {
-            return give_up(protocol, DRAINED_WHILE_CONNECTING, scope);
+        if self.is_connecting() {
+            return self.give_up(DRAINED_WHILE_CONNECTING, scope);
         }
+        let Stream { conn, protocol } = self.0;
         resume(conn, Start::Drain(protocol), scope, Connect)
     }
 }
