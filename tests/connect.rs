@@ -355,3 +355,99 @@ fn a_loop_that_drains_gives_up_connections_in_progress() {
     );
     assert_eq!((lp.machine_count(), lp.timeouts_pending()), (0, 0));
 }
+
+/// A `#[machine(protocol)]` client: its seed's state carries the request,
+/// hears `Event::Connected` first, and a refused connect is told with the
+/// state it was seeded in.
+#[mio::machine(protocol)]
+#[derive(Debug)]
+enum Ask {
+    #[state(start, to(Answer))]
+    Send { request: &'static [u8] },
+    #[state(to(Over))]
+    Answer,
+    #[state(done)]
+    Over,
+}
+
+type Tcp<'a> = Transport<'a, TcpStream>;
+
+impl ask::Handlers for Ask {
+    type Context = Log;
+    type Socket = TcpStream;
+    const CONNECTED: bool = true;
+
+    fn create(_: &mut Tcp<'_>, s: &mut Scope<'_, Log>) -> mio::stream::Next<ask::Send> {
+        s.seen.push(Seen::Created);
+        mio::stream::Next::of(ask::Send { request: b"" }).expect_flush()
+    }
+
+    fn on_send(
+        state: ask::Send,
+        event: mio::stream::Event,
+        t: &mut Tcp<'_>,
+        s: &mut Scope<'_, Log>,
+    ) -> mio::stream::Next<ask::AfterSend> {
+        match event {
+            mio::stream::Event::Connected => {
+                s.seen.push(Seen::Connected { id: state.request.len() as u32, input_was_empty: t.input().is_empty() });
+                t.output().push(state.request);
+                mio::stream::Next::of(ask::Answer).expect_delimiter(b"\n", 64)
+            }
+            _ => mio::stream::Next::done(),
+        }
+    }
+
+    fn on_answer(
+        _: ask::Answer,
+        event: mio::stream::Event,
+        t: &mut Tcp<'_>,
+        s: &mut Scope<'_, Log>,
+    ) -> mio::stream::Next<ask::AfterAnswer> {
+        if let mio::stream::Event::BytesRead(end) = event {
+            s.seen.push(Seen::Line { id: 0, line: t.input().data()[..end].to_vec() });
+        }
+        mio::stream::Next::finish(ask::Over)
+    }
+
+    fn connect_failed(state: Self, error: MachineError, s: &mut Scope<'_, Log>) {
+        if let Ask::Send { request } = state {
+            s.seen.push(Seen::Failed { id: request.len() as u32, kind: error.kind(), what: error.what() });
+        }
+    }
+}
+
+#[test]
+fn protocol_mode_clients_hear_connected_in_their_seeded_state_and_failures_with_it() {
+    let _serial = serial();
+    let _watchdog = Watchdog::new("connect test", Duration::from_secs(30));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut lp = instance::<Connect<Ask>>(None);
+    let seed = Outbound::tcp(listener.local_addr().unwrap(), Ask::Send { request: b"PING\n" }).unwrap();
+    lp.add_machine_with(|scope| Connect::start(seed, scope)).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    run_until(&mut lp, |log| !log.seen.is_empty());
+    let mut request = [0; 5];
+    peer.read_exact(&mut request).unwrap();
+    assert_eq!(&request, b"PING\n");
+    peer.write_all(b"PONG\n").unwrap();
+    run_until(&mut lp, |log| log.seen.len() >= 2);
+    assert_eq!(
+        lp.context().seen,
+        [Seen::Connected { id: 5, input_was_empty: true }, Seen::Line { id: 0, line: b"PONG\n".to_vec() }]
+    );
+
+    lp.context_mut().seen.clear();
+    match Outbound::tcp(refused_addr(), Ask::Send { request: b"HI\n" }) {
+        Ok(seed) => {
+            lp.add_machine_with(|scope| Connect::start(seed, scope)).unwrap();
+            run_until(&mut lp, failed);
+            assert_eq!(
+                lp.context().seen,
+                [Seen::Failed { id: 3, kind: ErrorKind::ConnectionRefused, what: "io error" }]
+            );
+        }
+        Err(e) => assert_eq!(e.error.kind(), ErrorKind::ConnectionRefused),
+    }
+    assert_eq!((lp.machine_count(), lp.timeouts_pending()), (0, 0));
+}
