@@ -451,3 +451,28 @@ fn protocol_mode_clients_hear_connected_in_their_seeded_state_and_failures_with_
     }
     assert_eq!((lp.machine_count(), lp.timeouts_pending()), (0, 0));
 }
+
+/// `#[machine]` composes a client with other machines: its seed enum gets
+/// a variant for the client's `Outbound`.
+#[mio::machine]
+enum Mixed {
+    Client(Connect<Banner>),
+    Ask(Connect<Ask>),
+}
+
+#[test]
+fn composed_machines_take_clients_through_their_seed_enum() {
+    let _serial = serial();
+    let _watchdog = Watchdog::new("connect test", Duration::from_secs(30));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut lp = instance::<Mixed>(None);
+    let seed = Outbound::tcp(listener.local_addr().unwrap(), Banner { id: 4 }).unwrap();
+    lp.add_machine_with(|scope| <Mixed as Machine>::create(MixedSeed::Client(seed), scope)).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.write_all(b"composed\n").unwrap();
+    run_until(&mut lp, |log| log.seen.len() >= 2);
+    assert_eq!(
+        lp.context().seen,
+        [Seen::Connected { id: 4, input_was_empty: true }, Seen::Line { id: 4, line: b"composed\n".to_vec() }]
+    );
+}

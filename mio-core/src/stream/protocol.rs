@@ -109,6 +109,9 @@ pub trait Protocol: Sized {
     ///   or the kernel gave up (`ETIMEDOUT`);
     /// - `Interrupted`: the loop drained before the connection was made
     ///   ("loop drains while connecting");
+    /// - `OutOfMemory` ("buffer pool exhausted"): the connection was made
+    ///   but the loop's pool had no chunk for it (also reported to the
+    ///   loop's error hook);
     /// - the OS error of registering the socket, or of `SO_ERROR` itself.
     ///
     /// Default: nothing.
