@@ -6,8 +6,10 @@
 
 mod util;
 
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
+use std::marker::PhantomData;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -15,6 +17,9 @@ use mio::machine::{Loop, LoopConfig, LoopInstance, MachineError, Scope};
 use mio::stream::{Backoff, Intent, Persistent, Protocol, Reconnect, Transport};
 use mio::tcp::TcpStream;
 use mio::timer::ManualClock;
+use mio::unix::UnixStream;
+use mio::Evented;
+use util::temp_dir::TempDir;
 use util::{open_fds, Watchdog};
 
 fn serial() -> MutexGuard<'static, ()> {
@@ -38,20 +43,31 @@ struct Log {
 
 /// Reads lines until the peer closes. The template counts its connections;
 /// each connection starts with the count so far.
-#[derive(Clone, Debug)]
-struct Lines {
+#[derive(Debug)]
+struct Lines<S = TcpStream> {
     connection: u32,
+    socket: PhantomData<fn() -> S>,
 }
 
-type T<'a> = Transport<'a, TcpStream>;
+impl<S> Clone for Lines<S> {
+    fn clone(&self) -> Self {
+        Lines { connection: self.connection, socket: PhantomData }
+    }
+}
 
-impl Protocol for Lines {
+fn lines<S>() -> Lines<S> {
+    Lines { connection: 0, socket: PhantomData }
+}
+
+type T<'a, S> = Transport<'a, S>;
+
+impl<S: Read + Write + Evented> Protocol for Lines<S> {
     type Context = Log;
-    type Socket = TcpStream;
-    fn create(_: &mut T<'_>, _: &mut Scope<'_, Log>) -> Intent<Self> {
+    type Socket = S;
+    fn create(_: &mut T<'_, S>, _: &mut Scope<'_, Log>) -> Intent<Self> {
         unreachable!("a client starts in `connected`")
     }
-    fn connected(self, _: &mut T<'_>, s: &mut Scope<'_, Log>) -> Intent<Self> {
+    fn connected(self, _: &mut T<'_, S>, s: &mut Scope<'_, Log>) -> Intent<Self> {
         s.seen.push(Seen::Connected(self.connection));
         Intent::of(self).expect_delimiter(b"\n", 128)
     }
@@ -61,20 +77,20 @@ impl Protocol for Lines {
             s.seen.push(Seen::Failed(e.kind()));
         }
     }
-    fn bytes_read(self, t: &mut T<'_>, end: usize, s: &mut Scope<'_, Log>) -> Intent<Self> {
+    fn bytes_read(self, t: &mut T<'_, S>, end: usize, s: &mut Scope<'_, Log>) -> Intent<Self> {
         s.seen.push(Seen::Line(t.input().data()[..end].to_vec()));
         t.input().consume(end);
         Intent::of(self).expect_delimiter(b"\n", 128)
     }
-    fn bytes_flushed(self, _: &mut T<'_>, _: &mut Scope<'_, Log>) -> Intent<Self> {
+    fn bytes_flushed(self, _: &mut T<'_, S>, _: &mut Scope<'_, Log>) -> Intent<Self> {
         Intent::done()
     }
-    fn timeout(self, _: &mut T<'_>, _: &mut Scope<'_, Log>) -> Intent<Self> {
+    fn timeout(self, _: &mut T<'_, S>, _: &mut Scope<'_, Log>) -> Intent<Self> {
         Intent::done()
     }
 }
 
-impl Reconnect for Lines {
+impl<S: Read + Write + Evented> Reconnect for Lines<S> {
     fn disconnected(&mut self, error: Option<MachineError>, s: &mut Scope<'_, Log>) {
         self.connection += 1;
         s.seen.push(Seen::Disconnected(error.map(|e| e.kind())));
@@ -90,7 +106,7 @@ fn client(addr: SocketAddr, backoff: Backoff, clock: Option<&ManualClock>) -> Lo
         config.event_loop().clock(clock.clone());
     }
     let mut lp = Loop::<Client>::new(&config).unwrap();
-    lp.add_machine_with(|scope| Persistent::new(addr, Lines { connection: 0 }, backoff).start(scope)).unwrap();
+    lp.add_machine_with(|scope| Persistent::new(addr, lines(), backoff).start(scope)).unwrap();
     lp.instantiate(Log::default())
 }
 
@@ -196,4 +212,54 @@ fn the_client_reconnects_after_the_server_restarts_and_says_so() {
     );
     assert_eq!(lp.machine_count(), 1);
     assert_eq!(lp.timeouts_pending(), 0, "a connected client has no deadline");
+}
+
+#[test]
+fn a_unix_client_reconnects_after_the_server_restarts() {
+    let _serial = serial();
+    let _watchdog = Watchdog::new("persistent test", Duration::from_secs(60));
+    let dir = TempDir::new();
+    let path: PathBuf = dir.path("server.sock");
+    let bind = |path: &PathBuf| {
+        let _ = std::fs::remove_file(path);
+        let server = std::os::unix::net::UnixListener::bind(path).unwrap();
+        server.set_nonblocking(true).unwrap();
+        server
+    };
+    let server = bind(&path);
+    let mut config = LoopConfig::new();
+    config.machines(4).buffers(1024, 4);
+    let mut lp = Loop::<Persistent<Lines<UnixStream>, PathBuf>>::new(&config).unwrap();
+    let backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(20));
+    lp.add_machine_with(|scope| Persistent::new(path.clone(), lines(), backoff).start(scope)).unwrap();
+    let mut lp = lp.instantiate(Log::default());
+    let mut peers = Vec::new();
+    let step = |lp: &mut LoopInstance<Persistent<Lines<UnixStream>, PathBuf>>,
+                server: Option<&std::os::unix::net::UnixListener>,
+                peers: &mut Vec<std::os::unix::net::UnixStream>,
+                done: &dyn Fn(&Log) -> bool| {
+        for _ in 0..400 {
+            if done(lp.context()) {
+                return;
+            }
+            lp.run_once(Some(Duration::from_millis(25))).unwrap();
+            if let Some(Ok((mut peer, _))) = server.map(|s| s.accept()) {
+                peer.set_nonblocking(false).unwrap();
+                peer.write_all(b"unix\n").unwrap();
+                peers.push(peer);
+            }
+        }
+        assert!(done(lp.context()), "not reached: {:?}", lp.context().seen);
+    };
+    step(&mut lp, Some(&server), &mut peers, &|log| log.seen.len() >= 2);
+    drop(server);
+    peers.clear();
+    step(&mut lp, None, &mut peers, &|log| log.failures >= 2);
+    let server = bind(&path);
+    step(&mut lp, Some(&server), &mut peers, &|log| log.seen.len() >= 6);
+    let seen = &lp.context().seen;
+    assert_eq!(seen[..3], [Seen::Connected(0), Seen::Line(b"unix\n".to_vec()), Seen::Disconnected(None)]);
+    // The socket file stayed behind: refused; or it was gone: not found.
+    assert!(matches!(seen[3], Seen::Failed(ErrorKind::ConnectionRefused | ErrorKind::NotFound)), "{seen:?}");
+    assert_eq!(seen[4..6], [Seen::Connected(1), Seen::Line(b"unix\n".to_vec())]);
 }
