@@ -476,3 +476,26 @@ fn composed_machines_take_clients_through_their_seed_enum() {
         [Seen::Connected { id: 4, input_was_empty: true }, Seen::Line { id: 4, line: b"composed\n".to_vec() }]
     );
 }
+
+#[test]
+fn a_connect_deadline_the_timer_cannot_take_is_an_error_the_creator_gets() {
+    let _serial = serial();
+    let _watchdog = Watchdog::new("connect test", Duration::from_secs(30));
+    let (_listener, addr, _filler) = blackhole();
+    let mut config = LoopConfig::new();
+    config.machines(4).buffers(1024, 4);
+    config.event_loop().timer_capacity(1);
+    let mut lp = Loop::<Connect<Banner>>::new(&config).unwrap().instantiate(Log::default());
+    let baseline = open_fds();
+    let deadline = lp.now() + Duration::from_secs(60);
+    let first = Outbound::tcp(addr, Banner { id: 1 }).unwrap().deadline(deadline);
+    lp.add_machine_with(|scope| Connect::start(first, scope)).unwrap();
+    let second = Outbound::tcp(addr, Banner { id: 2 }).unwrap().deadline(deadline);
+    let refused = lp.add_machine_with(|scope| Connect::start(second, scope)).unwrap_err();
+    assert_eq!((refused.kind(), refused.what()), (ErrorKind::OutOfMemory, "timer capacity exhausted"));
+    assert_eq!((lp.machine_count(), lp.timeouts_pending()), (1, 1));
+    assert_eq!(open_fds(), baseline + 1, "only the first attempt's socket is open");
+    lp.close();
+    assert_eq!((lp.machine_count(), lp.timeouts_pending()), (0, 0));
+    assert_eq!(open_fds(), baseline);
+}

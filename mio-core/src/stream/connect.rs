@@ -176,7 +176,12 @@ impl<P: fmt::Debug> std::error::Error for OutboundError<P> {}
 ///   and clearing its deadline. It held no buffer.
 ///
 /// A failure of the loop's own while the socket is registered (a
-/// registration error) also goes to the loop's error hook. A wake-up while
+/// registration error) also goes to the loop's error hook. A connect
+/// deadline the timer cannot take (`OutOfMemory`, "timer capacity
+/// exhausted") ends the machine before it ran, like any machine's: the
+/// error goes to whoever added it (`add_machine_with`'s `Err`) or, for a
+/// spawn, to the error hook; the socket is closed and the protocol is not
+/// called. A wake-up while
 /// connecting is ignored (wake-ups may be spurious); a drain gives up
 /// (`Interrupted`, [`DRAINED_WHILE_CONNECTING`]).
 ///
