@@ -212,6 +212,22 @@ fn the_client_reconnects_after_the_server_restarts_and_says_so() {
     );
     assert_eq!(lp.machine_count(), 1);
     assert_eq!(lp.timeouts_pending(), 0, "a connected client has no deadline");
+
+    // A drain: the connection goes on until it ends, and is not replaced.
+    lp.drain(lp.now() + Duration::from_secs(10));
+    lp.run_once(Some(Duration::ZERO)).unwrap();
+    assert_eq!(lp.machine_count(), 1, "the connection is still up");
+    peers.clear();
+    run_until(&mut lp, Some(&server), &mut peers, |log| log.seen.len() >= 7);
+    for _ in 0..100 {
+        if lp.machine_count() == 0 {
+            break;
+        }
+        lp.run_once(Some(Duration::from_millis(25))).unwrap();
+    }
+    assert_eq!(lp.context().seen[6..], [Seen::Disconnected(None)]);
+    assert_eq!((lp.machine_count(), lp.timeouts_pending()), (0, 0));
+    assert!(lp.is_shutdown(), "the drained loop stopped");
 }
 
 #[test]
