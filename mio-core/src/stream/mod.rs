@@ -92,21 +92,25 @@
 //! `#[machine(protocol)]`: its handlers return [`Next`], an intent whose
 //! target state is checked against the declared transitions at compile time.
 
+mod backoff;
 mod conn;
 mod connect;
 mod intent;
 mod next;
+mod outbound;
 mod persistent;
 mod protocol;
 mod round;
 mod stream_machine;
 mod transport;
 
+pub use backoff::Backoff;
 pub use bytes::Bytes;
-pub use connect::{Connect, Outbound, OutboundError, CONNECT_TIMED_OUT, DRAINED_WHILE_CONNECTING};
+pub use connect::{Connect, CONNECT_TIMED_OUT, DRAINED_WHILE_CONNECTING};
 pub use intent::{Expectation, Intent, IntentBuilder};
 pub use next::{EndsIn, Event, GoesTo, Next, NextBuilder, Successors};
-pub use persistent::{Address, Backoff, Persistent, Reconnect};
+pub use outbound::{Outbound, OutboundError};
+pub use persistent::{Address, Persistent, Reconnect};
 pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
 pub use transport::{BufferFull, Input, Output, QueueFull, Transport};
