@@ -39,6 +39,8 @@ enum Seen {
 struct Log {
     seen: Vec<Seen>,
     failures: usize,
+    /// The loop's time at each `connected`.
+    connected_at: Vec<std::time::Instant>,
 }
 
 /// Reads lines until the peer closes. The template counts its connections;
@@ -69,6 +71,8 @@ impl<S: Read + Write + Evented> Protocol for Lines<S> {
     }
     fn connected(self, _: &mut T<'_, S>, s: &mut Scope<'_, Log>) -> Intent<Self> {
         s.seen.push(Seen::Connected(self.connection));
+        let now = s.now();
+        s.connected_at.push(now);
         Intent::of(self).expect_delimiter(b"\n", 128)
     }
     fn connect_failed(self, e: MachineError, s: &mut Scope<'_, Log>) {
@@ -278,4 +282,41 @@ fn a_unix_client_reconnects_after_the_server_restarts() {
     // The socket file stayed behind: refused; or it was gone: not found.
     assert!(matches!(seen[3], Seen::Failed(ErrorKind::ConnectionRefused | ErrorKind::NotFound)), "{seen:?}");
     assert_eq!(seen[4..6], [Seen::Connected(1), Seen::Line(b"unix\n".to_vec())]);
+}
+
+#[test]
+fn a_server_that_drops_every_connection_at_once_is_retried_ever_more_slowly() {
+    let _serial = serial();
+    let _watchdog = Watchdog::new("persistent test", Duration::from_secs(60));
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = std::sync::Arc::clone(&stop);
+    // Accepts and closes each connection; a last connection after `stop`
+    // ends it.
+    let acceptor = std::thread::spawn(move || {
+        while !stopped.load(std::sync::atomic::Ordering::Acquire) {
+            drop(server.accept());
+        }
+    });
+    let clock = ManualClock::new();
+    let mut lp = client(addr, Backoff::new(Duration::from_millis(10), Duration::from_millis(80)), Some(&clock));
+    for _ in 0..10_000 {
+        if lp.context().connected_at.len() >= 8 {
+            break;
+        }
+        clock.advance(Duration::from_millis(1));
+        lp.run_once(Some(Duration::from_millis(1))).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    drop(std::net::TcpStream::connect(addr));
+    acceptor.join().unwrap();
+    let at = &lp.context().connected_at;
+    assert!(at.len() >= 8, "{} connections", at.len());
+    let gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    // The n-th wait is in [d/2, d] with d = min(10 ms * 2^n, 80 ms), plus
+    // the turns it takes to see the close (a few 1 ms steps).
+    assert!(gaps[0] <= Duration::from_millis(20), "{gaps:?}");
+    assert!(gaps[4..].iter().all(|&g| g >= Duration::from_millis(40)), "{gaps:?}");
+    assert!(gaps.iter().all(|&g| g <= Duration::from_millis(100)), "{gaps:?}");
 }

@@ -6,8 +6,10 @@ use std::time::Duration;
 /// How a [`Persistent`](super::Persistent) client waits between attempts: the `n`-th
 /// consecutive failure waits a random time in `[d/2, d]`, where
 /// `d = min(initial * 2^n, max)` ("equal jitter", so clients that lost the
-/// same server do not come back in step). A connection that was made
-/// resets `n`: after a disconnect the first retry waits about `initial`.
+/// same server do not come back in step). A connection that lasted at
+/// least `max` resets `n` (the first retry after it waits about
+/// `initial`); one that ended sooner counts as one more failure, so a
+/// server that accepts and drops at once is retried ever more slowly.
 ///
 /// # Examples
 ///
@@ -27,7 +29,7 @@ use std::time::Duration;
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Backoff {
     initial: Duration,
-    max: Duration,
+    pub(super) max: Duration,
     pub(super) connect_timeout: Option<Duration>,
 }
 

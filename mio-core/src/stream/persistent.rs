@@ -6,6 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use super::backoff::xorshift;
 use super::{Backoff, Connect, Outbound, Protocol};
@@ -122,6 +123,8 @@ pub struct Persistent<P: Protocol, A> {
     template: P,
     backoff: Backoff,
     failures: u32,
+    /// When the current connection was made.
+    connected_at: Option<Instant>,
     random: u64,
     link: Option<Connect<P>>,
 }
@@ -146,7 +149,7 @@ where
     /// `template`, waiting as `backoff` says.
     pub fn new(address: A, template: P, backoff: Backoff) -> Persistent<P, A> {
         let random = std::collections::hash_map::RandomState::new().hash_one(0u64) | 1;
-        Persistent { address, template, backoff, failures: 0, random, link: None }
+        Persistent { address, template, backoff, failures: 0, connected_at: None, random, link: None }
     }
 
     /// Adds the client to a loop being set up: it connects on the loop's
@@ -162,7 +165,8 @@ where
         self.link.as_ref().is_some_and(|link| !link.is_connecting())
     }
 
-    /// How many attempts in a row have failed.
+    /// How many attempts in a row have failed (a connection that ended
+    /// before it was stable counts as one; see [`Backoff`]).
     pub fn failures(&self) -> u32 {
         self.failures
     }
@@ -231,7 +235,13 @@ where
             Action::Error(e) => Some(e),
         };
         self.template.disconnected(error, scope);
-        self.failures = 0;
+        // A connection that lasted resets the count; one the server dropped
+        // at once counts as a failure, so a flapping server is retried ever
+        // more slowly rather than at `initial`'s pace.
+        let now = scope.now();
+        if self.connected_at.take().is_some_and(|at| now.saturating_duration_since(at) >= self.backoff.max) {
+            self.failures = 0;
+        }
         self.back_off(scope)
     }
 
@@ -277,7 +287,7 @@ where
                 Response::unchanged(self)
             }
             Some(Ok(())) => {
-                self.failures = 0;
+                self.connected_at = Some(scope.now());
                 self.follow(link.enter::<()>(scope), scope)
             }
             Some(Err(e)) => self.attempt_failed(link.give_up::<()>(e, scope), scope),
