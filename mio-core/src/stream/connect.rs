@@ -42,9 +42,8 @@ pub const DRAINED_WHILE_CONNECTING: MachineError =
 /// exhausted") ends the machine before it ran, like any machine's: the
 /// error goes to whoever added it (`add_machine_with`'s `Err`) or, for a
 /// spawn, to the error hook; the socket is closed and the protocol is not
-/// called. A wake-up while
-/// connecting is ignored (wake-ups may be spurious); a drain gives up
-/// (`Interrupted`, [`DRAINED_WHILE_CONNECTING`]).
+/// called. A wake-up while connecting is ignored (wake-ups may be
+/// spurious); a drain gives up (`Interrupted`, [`DRAINED_WHILE_CONNECTING`]).
 ///
 /// Once connected, each event costs one flag test more than a [`Stream`]'s.
 ///
