@@ -38,6 +38,7 @@ mod response;
 mod runtime;
 mod scope;
 mod signal_watch;
+mod source;
 mod table;
 
 pub use accept::{Accept, Listener, ACCEPT_BACKOFF};
@@ -53,3 +54,4 @@ pub use response::{Created, Keep, Response};
 pub use runtime::{Loop, LoopInstance};
 pub use scope::Scope;
 pub use signal_watch::SignalShutdown;
+pub use source::MAX_SOURCES;
