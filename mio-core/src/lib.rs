@@ -137,6 +137,7 @@ mod loom;
 pub mod machine;
 mod poll;
 mod poll_opt;
+pub mod relay;
 pub mod serve;
 pub mod stream;
 mod sys;
