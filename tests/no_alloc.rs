@@ -1,6 +1,6 @@
 //! Zero allocations at runtime in the event loop's steady state: after
 //! warm-up, 10,000 echo round trips through `EventLoop` + `Handler` over TCP,
-//! the machine and stream layers (below), timers (`timer`) and channel
+//! the machine and stream layers (below), the relay (`relay`), timers (`timer`) and channel
 //! messages (`channel`) allocate nothing.
 //!
 //! The counting `#[global_allocator]` of `alloc_counter` counts per thread and
@@ -11,6 +11,8 @@ mod util;
 
 #[path = "no_alloc/channel.rs"]
 mod channel;
+#[path = "no_alloc/relay.rs"]
+mod relay;
 #[path = "no_alloc/timer.rs"]
 mod timer;
 
