@@ -10,7 +10,7 @@
 #   ROUNDS=1 N1=50000 N16=500000 benches/proxy.sh   # quick look
 #
 # Knobs (environment): ROUNDS (3), N1 requests per -P 1 test (200000), N16
-# per -P 16 test (2000000), CLIENTS (50), TESTS (set,get), PROXY_CPU (1),
+# per -P 16 test (2000000), PIPELINES ("1 16"), CLIENTS (50), TESTS (set,get), PROXY_CPU (1),
 # OTHER_CPU (0: redis-server and redis-benchmark), OUT (results folder;
 # default $TMPDIR/mio-proxy-bench/<UTC time>).
 #
@@ -26,6 +26,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 N1=${N1:-200000}
 N16=${N16:-2000000}
+PIPELINES=${PIPELINES:-"1 16"}
 CLIENTS=${CLIENTS:-50}
 TESTS=${TESTS:-set,get}
 PROXY_CPU=${PROXY_CPU:-1}
@@ -137,7 +138,7 @@ cpu_ticks() {
 
 TICKS_PER_SEC=$(getconf CLK_TCK)
 for round in $(seq "$ROUNDS"); do
-  for pipeline in 1 16; do
+  for pipeline in $PIPELINES; do
     n=$N1
     [ "$pipeline" = 1 ] || n=$N16
     for test in ${TESTS//,/ }; do
