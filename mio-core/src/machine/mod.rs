@@ -8,6 +8,15 @@
 //! ready-made listener machine; the [`stream`](crate::stream) module adds
 //! buffered protocols on top.
 //!
+//! # Several sockets in one machine
+//!
+//! Every source a machine registers reports under its token. A machine that
+//! owns several (a proxy's client and upstream, say) registers each with
+//! [`Scope::register_source`] and an index below [`MAX_SOURCES`]; in
+//! [`Machine::ready`], [`Scope::source`] says which one the event is for.
+//! The index travels in the token's high bits, so dispatch costs a mask and
+//! a shift, no lookup. [`relay::Relay`](crate::relay::Relay) is built on it.
+//!
 //! # Graceful drain
 //!
 //! [`LoopInstance::drain`] (from outside a turn), [`Scope::drain_loop`]

@@ -21,6 +21,12 @@
 //!   when a read or write comes up dry, so no edge is lost; on the poll(2)
 //!   backend ([`Poll::EDGE_NEEDS_WOULD_BLOCK`](crate::Poll::EDGE_NEEDS_WOULD_BLOCK))
 //!   reads and writes go on to `WouldBlock`.
+//! - **Turns**: a turn moves bytes until each direction would block or
+//!   has nothing to move. As with a [`Stream`](crate::stream::Stream),
+//!   two peers that keep up with each other indefinitely keep the loop in
+//!   one turn for as long: there is no per-turn byte budget, since a relay
+//!   that stopped early would need a wake-up the edge-triggered poll does
+//!   not give.
 //! - **Ends**: [`Step::Done`] and [`Step::Failed`] (a reset, a failed write,
 //!   the pool exhausted) give the chunks back before they return; a machine
 //!   that ends its relay for its own reasons (an idle deadline, a drain)
