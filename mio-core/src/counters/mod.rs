@@ -228,9 +228,10 @@ counts! {
     /// or `add_machine_with`), so a machine is alive from then on, while its
     /// first callback runs.
     machines_created,
-    /// Bytes read by stream connections ([`Stream`](crate::stream::Stream)).
+    /// Bytes read by stream connections ([`Stream`](crate::stream::Stream))
+    /// and [relays](crate::relay).
     bytes_read,
-    /// Bytes written by stream connections.
+    /// Bytes written by stream connections and relays.
     bytes_written,
     /// Stream buffers held by connections, at the end of the last turn.
     buffers_in_use,

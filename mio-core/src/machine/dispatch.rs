@@ -48,6 +48,7 @@ macro_rules! scope {
         Scope {
             token: Token($token),
             generation: $generation,
+            source: 0,
             context: $ctx,
             poll: $el.poll(),
             clock: $el.clock(),
@@ -261,9 +262,12 @@ impl<M: Machine> Handler for Machines<M> {
 
     #[inline]
     fn ready(&mut self, el: &mut EventLoop<Self>, token: Token, events: EventSet) {
-        let Some((m, generation)) = self.parts.table.take(token.0, None) else { return };
-        let resp = m.ready(events, &mut scope!(&mut self.context, self.parts, el, token.0, generation));
-        self.apply(el, token.0, generation, resp);
+        let (token, source) = super::source::split(token.0);
+        let Some((m, generation)) = self.parts.table.take(token, None) else { return };
+        let mut scope = scope!(&mut self.context, self.parts, el, token, generation);
+        scope.source = source;
+        let resp = m.ready(events, &mut scope);
+        self.apply(el, token, generation, resp);
     }
 
     fn notify(&mut self, el: &mut EventLoop<Self>, wake: Wake) {

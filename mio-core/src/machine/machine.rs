@@ -50,7 +50,8 @@ pub trait Machine: Sized {
     /// new machine's own token, so it can register sockets.
     fn create(seed: Self::Seed, scope: &mut Scope<'_, Self::Context>) -> Created<Self>;
 
-    /// A source registered with this machine's token is ready.
+    /// A source registered with this machine's token is ready; for a
+    /// machine that owns several, [`Scope::source`] says which one.
     fn ready(self, events: EventSet, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed>;
 
     /// The child spawned by the last response was created (or its creation

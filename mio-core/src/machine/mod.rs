@@ -34,6 +34,15 @@
 //! loop holds give [`SendError::NoMailbox`] and [`NoSlot`]. None of it
 //! allocates after the tables are made.
 //!
+//! # Several sockets in one machine
+//!
+//! Every source a machine registers reports under its token. A machine that
+//! owns several (a proxy's client and upstream, say) registers each with
+//! [`Scope::register_source`] and an index below [`MAX_SOURCES`]; in
+//! [`Machine::ready`], [`Scope::source`] says which one the event is for.
+//! The index travels in the token's high bits, so dispatch costs a mask and
+//! a shift, no lookup. [`relay::Relay`](crate::relay::Relay) is built on it.
+//!
 //! # Graceful drain
 //!
 //! [`LoopInstance::drain`] (from outside a turn), [`Scope::drain_loop`]
@@ -68,6 +77,7 @@ mod response;
 mod runtime;
 mod scope;
 mod signal_watch;
+mod source;
 mod table;
 
 pub use accept::{Accept, Listener, ACCEPT_BACKOFF};
@@ -86,3 +96,4 @@ pub use response::{Created, Keep, Response};
 pub use runtime::{Loop, LoopInstance};
 pub use scope::Scope;
 pub use signal_watch::SignalShutdown;
+pub use source::MAX_SOURCES;

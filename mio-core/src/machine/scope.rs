@@ -32,6 +32,8 @@ use crate::{EventSet, Evented, Poll, PollOpt, Token};
 pub struct Scope<'a, C> {
     pub(crate) token: Token,
     pub(crate) generation: u32,
+    /// Which of the machine's sources fired (see [`Scope::source`]).
+    pub(crate) source: u8,
     pub(crate) context: &'a mut C,
     pub(crate) poll: &'a Poll,
     pub(crate) clock: &'a Clock,
