@@ -117,6 +117,8 @@ pub(super) struct Io<'r, S> {
     pub(super) values: &'r mut Values,
     pub(super) owner: u32,
     pub(super) counters: &'r Counters,
+    /// Reads this round may still make (see [`READS_PER_ROUND`](super::READS_PER_ROUND)).
+    pub(super) reads_left: u32,
 }
 
 impl<S: Read + Write + Evented> Io<'_, S> {
@@ -172,6 +174,13 @@ impl<S: Read + Write + Evented> Io<'_, S> {
     }
 
     /// Whether a read could make progress now.
+    /// Whether the round stopped reading a socket that may hold more
+    /// because its read budget ran out: the connection must resume itself.
+    #[inline]
+    pub(super) fn yielded(&self) -> bool {
+        self.reads_left == 0 && self.can_read()
+    }
+
     #[inline]
     pub(super) fn can_read(&self) -> bool {
         self.conn.flags & (READABLE | EOF) == READABLE && self.conn.input.len() < self.input.len()

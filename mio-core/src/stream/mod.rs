@@ -114,3 +114,15 @@ pub use persistent::{Endpoint, Persistent, Reconnect};
 pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
 pub use transport::{BufferFull, Input, Output, QueueFull, Transport};
+
+/// How many reads one round of a connection makes at most (a round: what
+/// one event starts, until the protocol waits). A peer that sends as fast
+/// as the connection consumes would otherwise keep the loop in one round
+/// and starve every other connection; after this many reads (each up to a
+/// buffer, so `READS_PER_ROUND` buffers' worth of input) the connection
+/// waits and wakes itself with a local wake-up, delivered after the turn's
+/// other events. So the protocol may see a [`wakeup`](Protocol::wakeup)
+/// it did not ask for (the default ignores it, as a protocol must ignore a
+/// wake-up that finds nothing to do). A ping-pong connection reads once a
+/// round and never meets the limit.
+pub const READS_PER_ROUND: u32 = 16;

@@ -146,7 +146,15 @@ fn start<P: Protocol>(
     let searched = if waited { conn.input.len() } else { 0 };
     conn.set(WAITING, false);
     let (input, output) = buffers.chunks.pair_mut(conn.input.chunk, conn.output.chunk);
-    let mut io = Io { conn, input, output, values: &mut buffers.values, owner, counters: &buffers.counters };
+    let mut io = Io {
+        conn,
+        input,
+        output,
+        values: &mut buffers.values,
+        owner,
+        counters: &buffers.counters,
+        reads_left: super::READS_PER_ROUND,
+    };
     let intent = match start {
         Start::Create if !have_buffers => return Outcome::Fail(POOL_EXHAUSTED),
         Start::Create => P::create(&mut io.transport(), scope),
@@ -247,7 +255,8 @@ fn follow<P: Protocol>(
 /// due from what is buffered runs before any IO, so the replies to
 /// pipelined frames leave in one write; then pending output is written,
 /// then the socket read while it may hold more (one read when it comes up
-/// short, more after a hup: data and FIN can share one edge).
+/// short, more after a hup: data and FIN can share one edge), at most
+/// [`READS_PER_ROUND`](super::READS_PER_ROUND) times a round.
 ///
 /// What is due is checked again only when something it depends on may have
 /// changed: not before the IO of a round resumed by readiness after one that
@@ -268,7 +277,8 @@ fn next_due<S: std::io::Read + std::io::Write + crate::Evented>(
         if io.can_write() {
             io.write()?;
             check = io.conn.expect.kind == ExpectKind::Flush;
-        } else if io.can_read() {
+        } else if io.can_read() && io.reads_left > 0 {
+            io.reads_left -= 1;
             io.read()?;
             check = true;
         } else {
@@ -290,7 +300,10 @@ fn call<P: Protocol>(p: P, due: Due, io: &mut Io<'_, P::Socket>, scope: &mut Sco
 }
 
 /// Nothing more can happen this round: writable interest follows pending
-/// output, and the connection waits with its deadline.
+/// output, and the connection waits with its deadline. A connection that
+/// stopped reading on its budget wakes itself (a local wake-up, at the end
+/// of this turn, after the loop's other events): readiness will not come
+/// again for bytes already there.
 fn wait<P: Protocol>(
     io: &mut Io<'_, P::Socket>,
     p: P,
@@ -301,7 +314,12 @@ fn wait<P: Protocol>(
         p.error(e.into(), scope);
         return Outcome::Close;
     }
-    io.conn.set(WAITING, true);
+    if io.yielded() {
+        // Live: the machine is running, so this cannot be `Gone`.
+        let _ = scope.wake(scope.address());
+    } else {
+        io.conn.set(WAITING, true);
+    }
     Outcome::Keep(p, deadline)
 }
 

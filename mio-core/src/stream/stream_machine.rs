@@ -15,7 +15,10 @@ const CLOSED_AT_CREATE: MachineError = MachineError::new(io::ErrorKind::Other, "
 ///
 /// Reads happen when the socket is readable and there is room; a read
 /// shorter than the room means the socket is drained, so the stream does not
-/// read again until the next readiness event (one `read` per message). On the
+/// read again until the next readiness event (one `read` per message).
+/// A round reads at most [`READS_PER_ROUND`](super::READS_PER_ROUND) times;
+/// a connection with more to read then resumes itself after the loop's
+/// other events, so one fast sender cannot starve the rest. On the
 /// portable poll(2) backend, whose emulated edge is re-armed only by
 /// `WouldBlock`, reads and writes go on until `WouldBlock` instead. Output
 /// is written as soon as the protocol waits for something not yet buffered
