@@ -172,10 +172,17 @@ impl Protocol for Client {
 
     fn bytes_read(mut self, t: Io, end: usize, s: Ctx) -> Intent<Client> {
         self.idle_at = s.now() + s.idle;
+        // The line is copied out of the input (the callbacks below write to
+        // the output): onto the stack, so a line costs no allocation (a
+        // line that is not UTF-8 does, for its replacement characters).
+        let mut copy = [0; MAX_LINE];
         let input = t.input();
         let raw = &input.data()[..end - 1];
-        let line = String::from_utf8_lossy(raw.strip_suffix(b"\r").unwrap_or(raw)).into_owned();
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        copy[..raw.len()].copy_from_slice(raw);
+        let len = raw.len();
         input.consume(end);
+        let line = String::from_utf8_lossy(&copy[..len]);
         self.line(&line, t, s)
     }
 
