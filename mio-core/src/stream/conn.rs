@@ -41,6 +41,9 @@ pub(super) const WRITABLE_ARMED: u8 = 16;
 /// one, for a delimiter split across reads), so a frame trickling in byte by
 /// byte is not rescanned.
 pub(super) const WAITING: u8 = 32;
+/// The round's read budget ran out with the socket maybe holding more: no
+/// more reads this round; the connection resumes itself.
+pub(super) const YIELDED: u8 = 64;
 /// An outbound connection is in progress: only writable interest is
 /// registered, and the protocol has not been told yet (see
 /// [`Connect`](super::Connect)). Checked only by `Connect`'s handlers, never
@@ -117,7 +120,7 @@ pub(super) struct Io<'r, S> {
     pub(super) values: &'r mut Values,
     pub(super) owner: u32,
     pub(super) counters: &'r Counters,
-    /// Reads this round may still make (see [`READS_PER_ROUND`](super::READS_PER_ROUND)).
+    /// Full reads this round may still make (see [`READS_PER_ROUND`](super::READS_PER_ROUND)).
     pub(super) reads_left: u32,
 }
 
@@ -174,16 +177,9 @@ impl<S: Read + Write + Evented> Io<'_, S> {
     }
 
     /// Whether a read could make progress now.
-    /// Whether the round stopped reading a socket that may hold more
-    /// because its read budget ran out: the connection must resume itself.
-    #[inline]
-    pub(super) fn yielded(&self) -> bool {
-        self.reads_left == 0 && self.can_read()
-    }
-
     #[inline]
     pub(super) fn can_read(&self) -> bool {
-        self.conn.flags & (READABLE | EOF) == READABLE && self.conn.input.len() < self.input.len()
+        self.conn.flags & (READABLE | EOF | YIELDED) == READABLE && self.conn.input.len() < self.input.len()
     }
 
     /// One `read` into the free tail of the input buffer (reads on until
@@ -209,6 +205,14 @@ impl<S: Read + Write + Evented> Io<'_, S> {
                     self.counters.bytes_read.add(n as u64);
                     held.end += n as u32;
                     let full = n == wanted;
+                    if full {
+                        // Only a full read may leave more behind: the
+                        // budget counts those (see `READS_PER_ROUND`).
+                        self.reads_left -= 1;
+                        if self.reads_left == 0 {
+                            conn.flags |= YIELDED;
+                        }
+                    }
                     if !full && Poll::EDGE_NEEDS_WOULD_BLOCK {
                         // An emulated edge is re-armed only by `WouldBlock`,
                         // so a short read does not prove the socket drained.

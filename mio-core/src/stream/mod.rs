@@ -115,8 +115,9 @@ pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
 pub use transport::{BufferFull, Input, Output, QueueFull, Transport};
 
-/// How many reads one round of a connection makes at most (a round: what
-/// one event starts, until the protocol waits). A peer that sends as fast
+/// How many full reads (reads that filled the room in the input buffer, so
+/// the socket may hold more) one round of a connection makes at most (a
+/// round: what one event starts, until the protocol waits). A peer that sends as fast
 /// as the connection consumes would otherwise keep the loop in one round
 /// and starve every other connection; after this many reads (each up to a
 /// buffer, so `READS_PER_ROUND` buffers' worth of input) the connection

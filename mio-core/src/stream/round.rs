@@ -13,7 +13,7 @@
 
 use std::io;
 
-use super::conn::{Conn, Due, Io, WAITING};
+use super::conn::{Conn, Due, Io, WAITING, YIELDED};
 use super::intent::{ExpectKind, IntentKind, PackedExpectation};
 use super::{Intent, Limit, Protocol};
 use crate::buffers::{Buffers, Chunks, NO_CHUNK};
@@ -277,8 +277,7 @@ fn next_due<S: std::io::Read + std::io::Write + crate::Evented>(
         if io.can_write() {
             io.write()?;
             check = io.conn.expect.kind == ExpectKind::Flush;
-        } else if io.can_read() && io.reads_left > 0 {
-            io.reads_left -= 1;
+        } else if io.can_read() {
             io.read()?;
             check = true;
         } else {
@@ -314,7 +313,8 @@ fn wait<P: Protocol>(
         p.error(e.into(), scope);
         return Outcome::Close;
     }
-    if io.yielded() {
+    if io.conn.is(YIELDED) {
+        io.conn.set(YIELDED, false);
         // Live: the machine is running, so this cannot be `Gone`.
         let _ = scope.wake(scope.address());
     } else {
