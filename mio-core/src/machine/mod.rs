@@ -38,6 +38,7 @@ mod response;
 mod runtime;
 mod scope;
 mod signal_watch;
+mod simulate;
 mod table;
 
 pub use accept::{Accept, Listener, ACCEPT_BACKOFF};
