@@ -17,6 +17,7 @@ mod tcp_echo;
 #[path = "../../tests/example_protocols/script.rs"]
 mod script;
 
+use mio::stream::Stream;
 use mio::testing::Harness;
 use script::{Op, Outcome};
 
@@ -24,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&steps, rest)) = data.split_first() else { return };
     let (steps, payload) = rest.split_at((usize::from(steps) * 2).min(rest.len()));
     let ops = script::decode(steps, payload);
-    let harness = || Harness::<tcp_echo::Echo>::with_config(&script::small_config(64), ()).unwrap();
+    let harness = || Harness::<Stream<tcp_echo::Echo>>::with_config(&script::small_config(64), ()).unwrap();
     let Outcome { output, status } = script::run(&mut harness(), &ops);
     if ops.iter().all(|op| matches!(op, Op::Send(_) | Op::Window(_) | Op::Take(_) | Op::Wake)) {
         let input: Vec<u8> = ops.iter().filter_map(|op| if let Op::Send(d) = op { Some(&d[..]) } else { None }).collect::<Vec<_>>().concat();

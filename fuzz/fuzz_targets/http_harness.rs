@@ -22,10 +22,11 @@ mod http_server;
 mod script;
 
 use http_server::{Http, Server};
+use mio::stream::Stream;
 use mio::testing::Harness;
 use script::Op;
 
-fn harness() -> Harness<Http> {
+fn harness() -> Harness<Stream<Http>> {
     let mut config = script::small_config(16 * 1024);
     config.buffers(16 * 1024, 4);
     Harness::with_config(&config, Server::new(Duration::from_secs(10))).unwrap()

@@ -43,11 +43,12 @@ mod transaction;
 #[path = "../../tests/example_protocols/script.rs"]
 mod script;
 
+use mio::stream::Stream;
 use mio::testing::Harness;
 use protocol::{Kv, Resp};
 use script::Op;
 
-fn harness() -> Harness<Resp> {
+fn harness() -> Harness<Stream<Resp>> {
     let kv = |epoch| Kv::new(db::Db::with_expiry_timers(epoch, 64), 1 << 16);
     let mut h = Harness::with_config(&script::small_config(1024), kv(std::time::Instant::now())).unwrap();
     let start = h.start();

@@ -1,5 +1,6 @@
 //! The echo protocol of `echo.rs` and `echo_hand.rs` on the harness.
 
+use mio::stream::Stream;
 use mio::testing::{Harness, Status};
 
 use crate::script::small_config;
@@ -7,7 +8,7 @@ use crate::tcp_echo::Echo;
 
 #[test]
 fn what_arrives_goes_back_through_any_window() {
-    let mut h = Harness::<Echo>::with_config(&small_config(64), ()).unwrap();
+    let mut h = Harness::<Stream<Echo>>::with_config(&small_config(64), ()).unwrap();
     let peer = h.connect().unwrap();
     let input: Vec<u8> = (0..200u8).collect();
     h.set_window(peer, Some(7));
@@ -25,7 +26,7 @@ fn what_arrives_goes_back_through_any_window() {
 
 #[test]
 fn a_peer_that_never_reads_stops_the_reading_too() {
-    let mut h = Harness::<Echo>::with_config(&small_config(64), ()).unwrap();
+    let mut h = Harness::<Stream<Echo>>::with_config(&small_config(64), ()).unwrap();
     let peer = h.connect().unwrap();
     h.set_window(peer, Some(0));
     h.send(peer, &[b'x'; 1000]);

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use mio::machine::LoopConfig;
+use mio::stream::Stream;
 use mio::testing::{Harness, Peer, Status};
 
 use crate::http_server::{Http, Server};
@@ -12,7 +13,7 @@ use crate::http_server::{Http, Server};
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// A harness with http_hello's buffers (16 KiB) and a 10 s deadline.
-pub fn harness() -> Harness<Http> {
+pub fn harness() -> Harness<Stream<Http>> {
     let mut config = LoopConfig::new();
     config.machines(16).buffers(16 * 1024, 8);
     Harness::with_config(&config, Server::new(DEADLINE)).unwrap()
@@ -42,7 +43,7 @@ fn hello(connection: &str) -> String {
     )
 }
 
-fn get(h: &mut Harness<Http>, peer: Peer, request: &[u8]) -> String {
+fn get(h: &mut Harness<Stream<Http>>, peer: Peer, request: &[u8]) -> String {
     h.send(peer, request);
     text(&without_date(&h.take_output(peer)))
 }

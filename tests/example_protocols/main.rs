@@ -55,3 +55,4 @@ mod echo_tests;
 mod http_tests;
 mod props;
 mod resp_tests;
+mod server_tests;

@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use mio::stream::Protocol;
+use mio::stream::{Protocol, Stream};
 use mio::testing::{Harness, SimSocket};
 use proptest::prelude::*;
 
@@ -32,15 +32,15 @@ fn config() -> ProptestConfig {
     ProptestConfig { cases, failure_persistence: None, ..default }
 }
 
-fn echo() -> Harness<Echo> {
+fn echo() -> Harness<Stream<Echo>> {
     Harness::with_config(&script::small_config(64), ()).unwrap()
 }
 
-fn http() -> Harness<Http> {
+fn http() -> Harness<Stream<Http>> {
     crate::http_tests::harness()
 }
 
-fn resp() -> Harness<Resp> {
+fn resp() -> Harness<Stream<Resp>> {
     crate::resp_tests::harness(1024)
 }
 
@@ -102,7 +102,7 @@ fn requests(one: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Vec<u8
 /// Runs `input` in one chunk through an open window, and in `cuts` chunks
 /// through `windows`; both must give the same output and end.
 fn same_as_one_chunk<P: Protocol<Socket = SimSocket>>(
-    harness: fn() -> Harness<P>,
+    harness: fn() -> Harness<Stream<P>>,
     input: &[u8],
     (cuts, windows): (Vec<u16>, Vec<(u8, u8)>),
     normalize: fn(&[u8]) -> Vec<u8>,
@@ -118,7 +118,7 @@ fn same_as_one_chunk<P: Protocol<Socket = SimSocket>>(
 /// deadline, if any, must be one of those instants plus `delay`, and fire
 /// exactly then.
 fn deadline_is_exact<P: Protocol<Socket = SimSocket>>(
-    h: &mut Harness<P>,
+    h: &mut Harness<Stream<P>>,
     ops: &[Op],
     delays: &[Duration],
 ) -> Result<(), TestCaseError> {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use mio::stream::Stream;
 use mio::testing::{Harness, Peer, Status};
 
 use crate::db::Db;
@@ -11,7 +12,7 @@ use crate::protocol::{Kv, Resp};
 use crate::script::small_config;
 
 /// A harness with `buffer_size`-byte buffers and the default bulk bound.
-pub fn harness(buffer_size: usize) -> Harness<Resp> {
+pub fn harness(buffer_size: usize) -> Harness<Stream<Resp>> {
     let kv = |epoch| Kv::new(Db::with_expiry_timers(epoch, 64), 1 << 20);
     let mut h = Harness::with_config(&small_config(buffer_size), kv(std::time::Instant::now())).unwrap();
     // The database's epoch is the harness's clock.
@@ -31,7 +32,7 @@ pub fn command(args: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-fn ask(h: &mut Harness<Resp>, peer: Peer, request: &[u8]) -> Vec<u8> {
+fn ask(h: &mut Harness<Stream<Resp>>, peer: Peer, request: &[u8]) -> Vec<u8> {
     h.send(peer, request);
     h.take_output(peer)
 }

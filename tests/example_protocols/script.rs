@@ -6,8 +6,8 @@
 use std::io;
 use std::time::Duration;
 
-use mio::machine::LoopConfig;
-use mio::stream::Protocol;
+use mio::machine::{LoopConfig, Machine};
+use mio::stream::{Protocol, Stream};
 use mio::testing::{Harness, Peer, SimSocket, Status};
 
 /// One step of a script.
@@ -49,7 +49,7 @@ pub struct Outcome {
 /// Runs `ops` against one connection of `h`, checking the invariants
 /// after each step; then opens the window, reads everything, and returns
 /// what the peer read.
-pub fn run<P: Protocol<Socket = SimSocket>>(h: &mut Harness<P>, ops: &[Op]) -> Outcome {
+pub fn run<P: Protocol<Socket = SimSocket>>(h: &mut Harness<Stream<P>>, ops: &[Op]) -> Outcome {
     let peer = h.connect().expect("a connection of an empty loop");
     let mut output = Vec::new();
     check(h, peer);
@@ -79,7 +79,7 @@ pub fn run<P: Protocol<Socket = SimSocket>>(h: &mut Harness<P>, ops: &[Op]) -> O
 /// - the connection holds at most its two pool buffers and its share of
 ///   queued values, and nothing once it ended;
 /// - a pending deadline is in the future (one due would have fired).
-pub fn check<P: Protocol<Socket = SimSocket>>(h: &Harness<P>, peer: Peer) {
+pub fn check<M: Machine>(h: &Harness<M>, peer: Peer) {
     if let Status::Failed(e) = h.status(peer) {
         assert_ne!(e.what(), "protocol made no progress", "the stream stopped a spinning protocol");
     }
@@ -98,7 +98,7 @@ pub fn check<P: Protocol<Socket = SimSocket>>(h: &Harness<P>, peer: Peer) {
 /// it: the protocol's timeout runs exactly then, not a tick before (the
 /// loop's tick is 1 ms and scripts move the clock in whole milliseconds).
 /// Returns whether there was a deadline.
-pub fn deadline_fires_exactly<P: Protocol<Socket = SimSocket>>(h: &mut Harness<P>, peer: Peer) -> bool {
+pub fn deadline_fires_exactly<M: Machine>(h: &mut Harness<M>, peer: Peer) -> bool {
     let Some(at) = h.deadline(peer) else { return false };
     h.advance_to(at - Duration::from_millis(1));
     assert!(h.is_open(peer), "closed before its deadline");

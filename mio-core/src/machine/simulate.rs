@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::{LoopInstance, Machine};
+use super::{LoopInstance, Machine, Notifier, Wake};
 use crate::{EventSet, Handler, Token};
 
 impl<M: Machine> LoopInstance<M> {
@@ -25,5 +25,14 @@ impl<M: Machine> LoopInstance<M> {
         let slot = self.machines.parts.table.get(token.0)?;
         slot.machine.as_ref()?;
         slot.deadline.map(|(at, _)| at)
+    }
+
+    /// A notifier of the machine at `token`, as its scope would make one;
+    /// `None` if no machine is there.
+    pub(crate) fn notifier_at(&self, token: Token) -> Option<Notifier> {
+        let slot = self.machines.parts.table.get(token.0)?;
+        slot.machine.as_ref()?;
+        let wake = Wake { token: token.0, generation: slot.generation };
+        Some(Notifier::new(self.machines.parts.core.sender.clone(), wake))
     }
 }

@@ -6,9 +6,10 @@ use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::sim_listener::{Backlog, SimListener};
 use super::sim_socket::{Pipe, SimSocket};
 use crate::counters::Counters;
-use crate::machine::{Loop, LoopConfig, LoopInstance, Machine, MachineError, Notifier};
+use crate::machine::{Created, Loop, LoopConfig, LoopInstance, Machine, MachineError, Notifier};
 use crate::stream::{Protocol, Stream};
 use crate::timer::ManualClock;
 use crate::{EventSet, Token};
@@ -44,13 +45,23 @@ pub enum Status {
     Failed(MachineError),
 }
 
+/// A listener of a [`Harness`], for [`Harness::connect_to`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListenerId(usize);
+
 /// One connection's bookkeeping.
 #[derive(Debug)]
 struct Connection {
-    token: Token,
     pipe: Rc<RefCell<Pipe>>,
-    notifier: Notifier,
     failure: Option<MachineError>,
+}
+
+impl Connection {
+    /// The token its socket is registered under (none before it is
+    /// accepted).
+    fn token(&self) -> Option<Token> {
+        self.pipe.borrow().registration.token
+    }
 }
 
 thread_local! {
@@ -63,10 +74,22 @@ fn record_failure<C>(_: &mut C, token: Token, error: &MachineError) {
     FAILURES.with(|f| f.borrow_mut().push((token, *error)));
 }
 
-/// Drives a [`Protocol`] through the real [`Stream<P>`](Stream), in a real
-/// machine [`Loop`], over [`SimSocket`]s and a [`ManualClock`]: no socket
-/// fd, no thread, no sleep. The test plays the peer of every connection
-/// and the passing of time.
+/// Drives a real machine [`Loop`] of `M` over [`SimSocket`]s (and
+/// [`SimListener`]s) and a [`ManualClock`]: no socket fd, no thread, no
+/// sleep. The test plays the peer of every connection and the passing of
+/// time.
+///
+/// Two ways in:
+/// - `Harness<Stream<P>>` for one [`Protocol`] `P`: [`connect`](Harness::connect)
+///   makes a connection a `Stream<P>` at once, and
+///   [`protocol`](Harness::protocol) and [`state_name`](Harness::state_name)
+///   look at its state;
+/// - any `Harness<M>`, a whole server (an [`Accept`](crate::machine::Accept)
+///   of streams, or a `#[machine]` composition of several): hand a
+///   [`listener`](Harness::listener) to the machine that accepts, add it with
+///   [`add_machine_with`](Harness::add_machine_with), and open connections
+///   with [`connect_to`](Harness::connect_to); [`machine`](Harness::machine)
+///   is the machine a connection ended up in.
 ///
 /// Every call that changes something (input, window, end of stream,
 /// reset, error, time, wake-up, drain) runs the loop until nothing more
@@ -98,7 +121,7 @@ fn record_failure<C>(_: &mut C, token: Token, error: &MachineError) {
 /// use std::io::Write;
 /// use std::time::Duration;
 /// use mio_core::machine::Scope;
-/// use mio_core::stream::{Intent, Protocol, Transport};
+/// use mio_core::stream::{Intent, Protocol, Stream, Transport};
 /// use mio_core::testing::{Harness, SimSocket, Status};
 ///
 /// struct Len;
@@ -126,7 +149,7 @@ fn record_failure<C>(_: &mut C, token: Token, error: &MachineError) {
 ///     }
 /// }
 ///
-/// let mut h = Harness::<Len>::new(())?;
+/// let mut h = Harness::<Stream<Len>>::new(())?;
 /// let peer = h.connect().unwrap();
 /// h.set_window(peer, Some(2));
 /// h.send(peer, b"hel");
@@ -141,14 +164,15 @@ fn record_failure<C>(_: &mut C, token: Token, error: &MachineError) {
 /// assert_eq!(h.buffers_held(), 0);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct Harness<P: Protocol<Socket = SimSocket>> {
-    lp: LoopInstance<Stream<P>>,
+pub struct Harness<M: Machine> {
+    lp: LoopInstance<M>,
     clock: ManualClock,
     start: Instant,
     connections: Vec<Connection>,
+    listeners: Vec<Rc<RefCell<Backlog>>>,
 }
 
-impl<P: Protocol<Socket = SimSocket>> std::fmt::Debug for Harness<P> {
+impl<M: Machine> std::fmt::Debug for Harness<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Harness")
             .field("connections", &self.connections.len())
@@ -157,7 +181,7 @@ impl<P: Protocol<Socket = SimSocket>> std::fmt::Debug for Harness<P> {
     }
 }
 
-impl<P: Protocol<Socket = SimSocket>> Harness<P> {
+impl<M: Machine> Harness<M> {
     /// A harness with the default [`LoopConfig`] (but a manual clock) and
     /// `context`.
     ///
@@ -165,7 +189,7 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
     ///
     /// As [`Loop::new`]: the OS error of creating the loop's own epoll or
     /// waker.
-    pub fn new(context: P::Context) -> io::Result<Harness<P>> {
+    pub fn new(context: M::Context) -> io::Result<Harness<M>> {
         Harness::with_config(&LoopConfig::new(), context)
     }
 
@@ -176,39 +200,72 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
     ///
     /// As [`Loop::new`]: `InvalidInput` for a bad configuration, or the OS
     /// error of creating the loop's own epoll or waker.
-    pub fn with_config(config: &LoopConfig, context: P::Context) -> io::Result<Harness<P>> {
+    pub fn with_config(config: &LoopConfig, context: M::Context) -> io::Result<Harness<M>> {
         let clock = ManualClock::new();
         let mut config = config.clone();
         config.event_loop().clock(clock.clone());
-        let mut lp = Loop::<Stream<P>>::new(&config)?;
-        lp.on_error(record_failure::<P::Context>);
+        let mut lp = Loop::<M>::new(&config)?;
+        lp.on_error(record_failure::<M::Context>);
         let lp = lp.instantiate(context);
         let start = lp.now();
-        Ok(Harness { lp, clock, start, connections: Vec::new() })
+        Ok(Harness { lp, clock, start, connections: Vec::new(), listeners: Vec::new() })
     }
 
-    /// Opens a connection: a new [`SimSocket`] becomes a `Stream<P>`
-    /// (`Protocol::create` runs), and the loop settles.
+    /// A new listener, to hand to the machine that accepts from it
+    /// ([`Accept::new`](crate::machine::Accept::new) in
+    /// [`add_machine_with`](Harness::add_machine_with)); open connections to
+    /// it with [`connect_to`](Harness::connect_to).
+    pub fn listener(&mut self) -> (ListenerId, SimListener) {
+        let backlog = Rc::new(RefCell::new(Backlog::default()));
+        self.listeners.push(Rc::clone(&backlog));
+        (ListenerId(self.listeners.len() - 1), SimListener::new(backlog))
+    }
+
+    /// Adds a machine made by `f` (as [`LoopInstance::add_machine_with`]),
+    /// and the loop settles.
     ///
     /// # Errors
     ///
-    /// What creating the stream returned: "no free machine slot", "buffer
-    /// pool exhausted", "protocol closed at create", or the protocol's
-    /// error; nothing is left open then.
-    pub fn connect(&mut self) -> Result<Peer, MachineError> {
-        let pipe = Rc::new(RefCell::new(Pipe::default()));
-        let socket = SimSocket::new(Rc::clone(&pipe));
-        let mut notifier = None;
-        let token = self.lp.add_machine_with(|scope| {
-            notifier = Some(scope.notifier());
-            <Stream<P> as Machine>::create(socket, scope)
-        });
+    /// What `f` returned, or "no free machine slot".
+    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Token, MachineError>
+    where
+        F: FnOnce(&mut crate::machine::Scope<'_, M::Context>) -> Created<M>,
+    {
+        let token = self.lp.add_machine_with(f);
         self.collect();
-        let token = token?;
-        let notifier = notifier.expect("the scope made a notifier");
-        self.connections.push(Connection { token, pipe, notifier, failure: None });
         self.settle();
-        Ok(Peer(self.connections.len() - 1))
+        token
+    }
+
+    /// A client connects to `listener`: the connection waits in its backlog
+    /// until the machine that listens accepts it (at once, if it is
+    /// registered), and the loop settles. A closed listener refuses it
+    /// ([`Status::Closed`] with `ConnectionRefused`).
+    pub fn connect_to(&mut self, listener: ListenerId) -> Peer {
+        let pipe = Rc::new(RefCell::new(Pipe::default()));
+        {
+            let mut backlog = self.listeners[listener.0].borrow_mut();
+            if backlog.closed {
+                let mut refused = pipe.borrow_mut();
+                refused.dropped = true;
+                refused.last_error = Some(io::ErrorKind::ConnectionRefused);
+            } else {
+                backlog.waiting.push_back(Rc::clone(&pipe));
+                backlog.registration.edge(EventSet::readable());
+            }
+        }
+        self.connections.push(Connection { pipe, failure: None });
+        self.settle();
+        Peer(self.connections.len() - 1)
+    }
+
+    /// The machine that has the connection, while it is open (for a
+    /// composed machine: the enum, to match on).
+    pub fn machine(&self, peer: Peer) -> Option<&M> {
+        if !self.is_open(peer) {
+            return None;
+        }
+        self.lp.machine_at(self.connections[peer.0].token()?)
     }
 
     fn pipe(&self, peer: Peer) -> std::cell::RefMut<'_, Pipe> {
@@ -352,14 +409,20 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
     /// loop's channel, as a [`Notifier`] from another thread would; the
     /// loop settles. A connection that ended ignores it.
     pub fn wake(&mut self, peer: Peer) {
-        let _ = self.connections[peer.0].notifier.wakeup();
+        if let Some(notifier) = self.notifier(peer) {
+            let _ = notifier.wakeup();
+        }
         self.settle();
     }
 
-    /// A [`Notifier`] of the connection, to hand to code that wakes it;
-    /// call [`settle`](Harness::settle) after using it.
-    pub fn notifier(&self, peer: Peer) -> Notifier {
-        self.connections[peer.0].notifier.clone()
+    /// A [`Notifier`] of the machine that has the connection, while it is
+    /// open, to hand to code that wakes it; call
+    /// [`settle`](Harness::settle) after using it.
+    pub fn notifier(&self, peer: Peer) -> Option<Notifier> {
+        if !self.is_open(peer) {
+            return None;
+        }
+        self.lp.notifier_at(self.connections[peer.0].token()?)
     }
 
     /// Drains the loop ([`LoopInstance::drain`]) until `deadline`; the
@@ -404,13 +467,12 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
     /// turn's events; whether there was any.
     fn deliver(&mut self) -> bool {
         let mut delivered = false;
-        for i in 0..self.connections.len() {
-            let (token, events) = {
-                let mut pipe = self.connections[i].pipe.borrow_mut();
-                let events = std::mem::take(&mut pipe.pending);
-                (self.connections[i].token, events)
+        for i in 0..self.listeners.len() + self.connections.len() {
+            let pending = match self.listeners.get(i) {
+                Some(backlog) => backlog.borrow_mut().registration.take(),
+                None => self.connections[i - self.listeners.len()].pipe.borrow_mut().registration.take(),
             };
-            if !events.is_none() {
+            if let Some((token, events)) = pending {
                 delivered = true;
                 self.lp.deliver_ready(token, events);
             }
@@ -424,7 +486,7 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
         for (token, error) in failures {
             // A token's latest connection is the one that just ended (a
             // slot is reused only after its machine ended).
-            let ended = self.connections.iter_mut().rev().find(|c| c.token == token && c.failure.is_none());
+            let ended = self.connections.iter_mut().rev().find(|c| c.token() == Some(token) && c.failure.is_none());
             if let Some(c) = ended {
                 c.failure = Some(error);
             }
@@ -447,28 +509,12 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
         self.status(peer) == Status::Open
     }
 
-    /// The protocol's state, while the connection is open.
-    pub fn protocol(&self, peer: Peer) -> Option<&P> {
-        if !self.is_open(peer) {
-            return None;
-        }
-        self.lp.machine_at(self.connections[peer.0].token).map(Stream::protocol)
-    }
-
-    /// The name of the protocol's current state ([`Protocol::state_names`]
-    /// at [`Protocol::state_index`]; a `#[machine(protocol)]` enum names its
-    /// states), while the connection is open.
-    pub fn state_name(&self, peer: Peer) -> Option<&'static str> {
-        let index = self.protocol(peer)?.state_index();
-        P::state_names()?.names().get(index).copied()
-    }
-
     /// The connection's deadline, if it has one.
     pub fn deadline(&self, peer: Peer) -> Option<Instant> {
         if !self.is_open(peer) {
             return None;
         }
-        self.lp.deadline_at(self.connections[peer.0].token)
+        self.lp.deadline_at(self.connections[peer.0].token()?)
     }
 
     /// Whether the stream shut its writing side (`shutdown(Write)`).
@@ -478,7 +524,7 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
 
     /// The interest the socket is registered with (`None` once closed).
     pub fn interest(&self, peer: Peer) -> Option<EventSet> {
-        self.connections[peer.0].pipe.borrow().interest
+        self.connections[peer.0].pipe.borrow().registration.interest
     }
 
     /// How many `read` and `write` calls the stream made on the socket.
@@ -520,18 +566,52 @@ impl<P: Protocol<Socket = SimSocket>> Harness<P> {
     }
 
     /// The loop's context.
-    pub fn context(&self) -> &P::Context {
+    pub fn context(&self) -> &M::Context {
         self.lp.context()
     }
 
     /// The loop's context, mutably.
-    pub fn context_mut(&mut self) -> &mut P::Context {
+    pub fn context_mut(&mut self) -> &mut M::Context {
         self.lp.context_mut()
     }
 
     /// The machine loop itself, for what the harness does not wrap.
-    pub fn loop_instance(&mut self) -> &mut LoopInstance<Stream<P>> {
+    pub fn loop_instance(&mut self) -> &mut LoopInstance<M> {
         &mut self.lp
+    }
+}
+
+impl<P: Protocol<Socket = SimSocket>> Harness<Stream<P>> {
+    /// Opens a connection: a new [`SimSocket`] becomes a `Stream<P>`
+    /// (`Protocol::create` runs), and the loop settles.
+    ///
+    /// # Errors
+    ///
+    /// What creating the stream returned: "no free machine slot", "buffer
+    /// pool exhausted", "protocol closed at create", or the protocol's
+    /// error; nothing is left open then.
+    pub fn connect(&mut self) -> Result<Peer, MachineError> {
+        let pipe = Rc::new(RefCell::new(Pipe::default()));
+        let socket = SimSocket::new(Rc::clone(&pipe));
+        let token = self.lp.add_machine_with(|scope| <Stream<P> as Machine>::create(socket, scope));
+        self.collect();
+        token?;
+        self.connections.push(Connection { pipe, failure: None });
+        self.settle();
+        Ok(Peer(self.connections.len() - 1))
+    }
+
+    /// The protocol's state, while the connection is open.
+    pub fn protocol(&self, peer: Peer) -> Option<&P> {
+        self.machine(peer).map(Stream::protocol)
+    }
+
+    /// The name of the protocol's current state ([`Protocol::state_names`]
+    /// at [`Protocol::state_index`]; a `#[machine(protocol)]` enum names its
+    /// states), while the connection is open.
+    pub fn state_name(&self, peer: Peer) -> Option<&'static str> {
+        let index = self.protocol(peer)?.state_index();
+        P::state_names()?.names().get(index).copied()
     }
 }
 

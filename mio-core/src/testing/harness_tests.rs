@@ -4,7 +4,7 @@ use std::time::Duration;
 use super::{Harness, Status};
 use crate::counters::StateNames;
 use crate::machine::{LoopConfig, MachineError, Scope};
-use crate::stream::{Intent, Protocol, Transport};
+use crate::stream::{Intent, Protocol, Stream, Transport};
 use crate::testing::SimSocket;
 use crate::EventSet;
 
@@ -73,7 +73,7 @@ impl Protocol for Echo {
     }
 }
 
-fn echo() -> Harness<Echo> {
+fn echo() -> Harness<Stream<Echo>> {
     Harness::new(Seen::default()).unwrap()
 }
 
@@ -253,7 +253,7 @@ impl Protocol for Stuck {
 
 #[test]
 fn a_protocol_that_makes_no_progress_fails_and_says_why() {
-    let mut h = Harness::<Stuck>::new(()).unwrap();
+    let mut h = Harness::<Stream<Stuck>>::new(()).unwrap();
     let peer = h.connect().unwrap();
     h.send(peer, b"x");
     match h.status(peer) {
@@ -268,7 +268,7 @@ fn a_protocol_that_makes_no_progress_fails_and_says_why() {
 fn a_full_pool_refuses_the_connection() {
     let mut config = LoopConfig::new();
     config.buffers(64, 2);
-    let mut h = Harness::<Echo>::with_config(&config, Seen::default()).unwrap();
+    let mut h = Harness::<Stream<Echo>>::with_config(&config, Seen::default()).unwrap();
     let a = h.connect().unwrap();
     h.set_window(a, Some(0));
     h.send(a, b"holds a buffer");
@@ -291,4 +291,62 @@ fn a_drain_reaches_the_protocol() {
     h.advance(Duration::from_secs(1));
     assert!(!h.is_open(peer));
     assert_eq!(h.buffers_held(), 0);
+}
+
+type Server = crate::machine::Accept<crate::testing::SimListener, Stream<Echo>>;
+
+fn server() -> (Harness<Server>, super::ListenerId) {
+    let mut h = Harness::<Server>::new(Seen::default()).unwrap();
+    let (id, listener) = h.listener();
+    h.add_machine_with(|s| crate::machine::Accept::new(listener, s)).unwrap();
+    (h, id)
+}
+
+#[test]
+fn a_listener_accepts_the_connections_the_test_opens() {
+    let (mut h, listener) = server();
+    let a = h.connect_to(listener);
+    let b = h.connect_to(listener);
+    assert_eq!(h.loop_instance().machine_count(), 3, "the listener and two streams");
+    h.send(a, b"to a");
+    h.send(b, b"to b");
+    assert_eq!(h.take_output(b), b"to b");
+    assert_eq!(h.take_output(a), b"to a");
+    assert!(matches!(h.machine(a), Some(crate::machine::Accept::Conn(_))));
+    assert_eq!(h.counters().accepts(), 2);
+    h.reset(a);
+    assert_eq!(h.status(a), Status::Closed { io_error: Some(io::ErrorKind::ConnectionReset) });
+    assert!(h.is_open(b));
+    h.wake(b);
+    assert_eq!(h.context().wakeups, 1);
+}
+
+#[test]
+fn a_draining_server_closes_its_listener_and_refuses_new_connections() {
+    let (mut h, listener) = server();
+    let a = h.connect_to(listener);
+    let deadline = h.now() + Duration::from_secs(1);
+    h.drain(deadline);
+    let late = h.connect_to(listener);
+    assert_eq!(h.status(late), Status::Closed { io_error: Some(io::ErrorKind::ConnectionRefused) });
+    assert!(h.is_open(a), "Echo ignores drains: the drain deadline ends it");
+    h.advance(Duration::from_secs(1));
+    assert!(!h.is_open(a));
+    assert!(h.loop_instance().is_shutdown());
+    assert_eq!(h.buffers_held(), 0);
+}
+
+#[test]
+fn connections_wait_in_the_backlog_when_the_slab_is_full() {
+    let mut config = LoopConfig::new();
+    config.machines(2);
+    let mut h = Harness::<Server>::with_config(&config, Seen::default()).unwrap();
+    let (listener_id, listener) = h.listener();
+    h.add_machine_with(|s| crate::machine::Accept::new(listener, s)).unwrap();
+    let a = h.connect_to(listener_id);
+    let b = h.connect_to(listener_id);
+    assert!(h.is_open(a));
+    // Accepted and refused (closed) by a full slab, as Accept does.
+    assert_eq!(h.status(b), Status::Closed { io_error: None });
+    assert_eq!(h.interest(b), None);
 }

@@ -17,12 +17,20 @@
 //! protocol's state ([`Harness::state_name`]), see its deadline, and count
 //! the pool buffers held ([`Harness::buffers_held`]).
 //!
+//! A whole server runs on it too: a [`SimListener`] handed to an
+//! [`Accept`](crate::machine::Accept) (alone or in a `#[machine]`
+//! composition) accepts the connections the test opens
+//! ([`Harness::connect_to`]), and each is driven as above.
+//!
 //! The harness adds no work to the loop's own path: readiness is handed to
 //! the machine through the same `Handler::ready` a poll's events go
 //! through, from a crate-internal hook only the harness calls.
 
 mod harness;
+mod registration;
+mod sim_listener;
 mod sim_socket;
 
-pub use harness::{Harness, Peer, Status, MAX_SETTLE_TURNS};
+pub use harness::{Harness, ListenerId, Peer, Status, MAX_SETTLE_TURNS};
+pub use sim_listener::SimListener;
 pub use sim_socket::SimSocket;

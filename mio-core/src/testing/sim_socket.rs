@@ -6,6 +6,7 @@ use std::io::{self, IoSlice, Read, Write};
 use std::net::Shutdown;
 use std::rc::Rc;
 
+use super::registration::Registration;
 use crate::{EventSet, Evented, Poll, PollOpt, Token};
 
 /// A simulated stream socket: the end a [`Stream`](crate::stream::Stream)
@@ -52,12 +53,8 @@ pub(crate) struct Pipe {
     pub(crate) write_shut: bool,
     /// The stream shut its reading side.
     pub(crate) read_shut: bool,
-    /// The registered interest (`None`: not registered).
-    pub(crate) interest: Option<EventSet>,
-    /// The token it is registered under.
-    pub(crate) token: Option<Token>,
-    /// Readiness an edge-triggered epoll would report at the next poll.
-    pub(crate) pending: EventSet,
+    /// Its registration, and the readiness pending for it.
+    pub(crate) registration: Registration,
     /// The stream dropped its socket: the connection is closed.
     pub(crate) dropped: bool,
     /// The last error a read or write returned, other than `WouldBlock`.
@@ -91,21 +88,10 @@ impl Pipe {
         ready
     }
 
-    /// Queues `events` for the next poll as an edge: readable and writable
-    /// only if registered for them; hup and error always (as epoll does).
+    /// Queues `events` for the next poll as an edge (see
+    /// [`Registration::edge`]).
     pub(crate) fn edge(&mut self, events: EventSet) {
-        let Some(interest) = self.interest else { return };
-        let events = events & (interest | EventSet::hup() | EventSet::error());
-        self.pending |= events;
-    }
-
-    fn record(&mut self, interest: EventSet, token: Token) {
-        self.interest = Some(interest);
-        self.token = Some(token);
-        // epoll_ctl reports what is ready already at once, edge-triggered
-        // or not.
-        let level = self.level();
-        self.edge(level);
+        self.registration.edge(events);
     }
 }
 
@@ -223,29 +209,18 @@ impl Evented for SimSocket {
     /// Records the registration (the loop's epoll is not touched).
     fn register(&self, _: &Poll, token: Token, interest: EventSet, _: PollOpt) -> io::Result<()> {
         let mut pipe = self.pipe.borrow_mut();
-        if pipe.interest.is_some() {
-            return Err(io::ErrorKind::AlreadyExists.into());
-        }
-        pipe.record(interest, token);
-        Ok(())
+        let level = pipe.level();
+        pipe.registration.set(true, token, interest, level)
     }
 
     fn reregister(&self, _: &Poll, token: Token, interest: EventSet, _: PollOpt) -> io::Result<()> {
         let mut pipe = self.pipe.borrow_mut();
-        if pipe.interest.is_none() {
-            return Err(io::ErrorKind::NotFound.into());
-        }
-        pipe.record(interest, token);
-        Ok(())
+        let level = pipe.level();
+        pipe.registration.set(false, token, interest, level)
     }
 
     fn deregister(&self, _: &Poll) -> io::Result<()> {
-        let mut pipe = self.pipe.borrow_mut();
-        if pipe.interest.take().is_none() {
-            return Err(io::ErrorKind::NotFound.into());
-        }
-        pipe.pending = EventSet::none();
-        Ok(())
+        self.pipe.borrow_mut().registration.remove()
     }
 }
 
@@ -253,7 +228,6 @@ impl Drop for SimSocket {
     fn drop(&mut self) {
         let mut pipe = self.pipe.borrow_mut();
         pipe.dropped = true;
-        pipe.interest = None;
-        pipe.pending = EventSet::none();
+        pipe.registration.close();
     }
 }
