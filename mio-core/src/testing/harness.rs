@@ -215,6 +215,49 @@ impl<M: Machine> Harness<M> {
     /// ([`Accept::new`](crate::machine::Accept::new) in
     /// [`add_machine_with`](Harness::add_machine_with)); open connections to
     /// it with [`connect_to`](Harness::connect_to).
+    ///
+    /// # Examples
+    ///
+    /// An echo server: a listener and the streams it accepts, in one loop.
+    ///
+    /// ```
+    /// use mio_core::machine::{Accept, Scope};
+    /// use mio_core::stream::{Intent, Protocol, Stream, Transport};
+    /// use mio_core::testing::{Harness, SimListener, SimSocket};
+    ///
+    /// struct Echo;
+    /// impl Protocol for Echo {
+    ///     type Context = ();
+    ///     type Socket = SimSocket;
+    ///     fn create(_: &mut Transport<'_, SimSocket>, _: &mut Scope<'_, ()>) -> Intent<Echo> {
+    ///         Intent::of(Echo).expect_bytes(1)
+    ///     }
+    ///     fn bytes_read(self, t: &mut Transport<'_, SimSocket>, _: usize, _: &mut Scope<'_, ()>) -> Intent<Echo> {
+    ///         let (input, output) = t.buffers();
+    ///         let n = output.push(input.data());
+    ///         input.consume(n);
+    ///         Intent::of(Echo).expect_bytes(1)
+    ///     }
+    ///     fn bytes_flushed(self, _: &mut Transport<'_, SimSocket>, _: &mut Scope<'_, ()>) -> Intent<Echo> {
+    ///         Intent::of(Echo).expect_bytes(1)
+    ///     }
+    ///     fn timeout(self, _: &mut Transport<'_, SimSocket>, _: &mut Scope<'_, ()>) -> Intent<Echo> {
+    ///         Intent::done()
+    ///     }
+    /// }
+    ///
+    /// let mut h = Harness::<Accept<SimListener, Stream<Echo>>>::new(())?;
+    /// let (id, listener) = h.listener();
+    /// h.add_machine_with(|scope| Accept::new(listener, scope)).unwrap();
+    /// let (a, b) = (h.connect_to(id), h.connect_to(id));
+    /// h.send(a, b"one");
+    /// h.send(b, b"two");
+    /// h.reset(a);
+    /// assert!(!h.is_open(a));
+    /// assert_eq!(h.take_output(b), b"two");
+    /// assert_eq!(h.counters().accepts(), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn listener(&mut self) -> (ListenerId, SimListener) {
         let backlog = Rc::new(RefCell::new(Backlog::default()));
         self.listeners.push(Rc::clone(&backlog));
