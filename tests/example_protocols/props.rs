@@ -5,6 +5,9 @@
 //! - a deadline fires exactly at the instant the protocol set, never a
 //!   tick early or late, and that instant is one the protocol saw plus its
 //!   configured delay;
+//! - clients of one whole server (`http_hello`'s listener composed with
+//!   `#[machine]`), their steps interleaved in any order, each get what
+//!   they get alone;
 //! - whatever the steps (bytes, chunking, windows, time, wake-ups, end of
 //!   stream, resets, read errors), the protocol does not panic, the loop
 //!   settles, the no-progress guard never ends the connection, and it
@@ -44,8 +47,12 @@ fn resp() -> Harness<Stream<Resp>> {
     crate::resp_tests::harness(1024)
 }
 
+/// How an input is cut and written: cut points (per mille of its
+/// length) and (window, read) pairs between the pieces.
+type Chunking = (Vec<u16>, Vec<(u8, u8)>);
+
 /// Cut points (per mille of the input) and (window, read) pairs.
-fn chunking() -> impl Strategy<Value = (Vec<u16>, Vec<(u8, u8)>)> {
+fn chunking() -> impl Strategy<Value = Chunking> {
     (prop::collection::vec(0u16..=1000, 0..12), prop::collection::vec((0u8..24, 0u8..48), 1..8))
 }
 
@@ -104,7 +111,7 @@ fn requests(one: impl Strategy<Value = Vec<u8>>) -> impl Strategy<Value = Vec<u8
 fn same_as_one_chunk<P: Protocol<Socket = SimSocket>>(
     harness: fn() -> Harness<Stream<P>>,
     input: &[u8],
-    (cuts, windows): (Vec<u16>, Vec<(u8, u8)>),
+    (cuts, windows): Chunking,
     normalize: fn(&[u8]) -> Vec<u8>,
 ) -> Result<(), TestCaseError> {
     let whole = script::run(&mut harness(), &[Op::Send(input.to_vec()), Op::Close]);
@@ -159,6 +166,38 @@ fn any_script() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
     (prop::collection::vec(any::<u8>(), 0..64), prop::collection::vec(any::<u8>(), 0..512))
 }
 
+/// Clients of one server, each with its own input, chunking and windows,
+/// their steps interleaved in the order `turns` picks: each gets what it
+/// gets alone, in one chunk.
+fn clients_answered_as_if_alone(
+    clients: Vec<(Vec<u8>, Chunking)>,
+    turns: &[prop::sample::Index],
+) -> Result<(), TestCaseError> {
+    let (mut h, listener) = crate::server_tests::server();
+    let mut scripts: Vec<(mio::testing::Peer, std::vec::IntoIter<Op>, Vec<u8>)> = Vec::new();
+    for (input, (cuts, windows)) in &clients {
+        let ops = chunked_with_windows(chunks(input, cuts), windows);
+        scripts.push((h.connect_to(listener), ops.into_iter(), Vec::new()));
+    }
+    let mut turns = turns.iter().cycle();
+    while scripts.iter().any(|(_, ops, _)| ops.len() > 0) {
+        let live: Vec<usize> = (0..scripts.len()).filter(|&i| scripts[i].1.len() > 0).collect();
+        let i = live[turns.next().map_or(0, |t| t.index(live.len()))];
+        let (peer, ops, output) = &mut scripts[i];
+        let op = ops.next().expect("a live script");
+        script::apply(&mut h, *peer, &op, output);
+    }
+    for ((input, _), (peer, _, mut output)) in clients.iter().zip(scripts) {
+        output.extend(h.take_output(peer));
+        let alone = script::run(&mut http(), &[Op::Send(input.clone()), Op::Close]);
+        let normalize = crate::http_tests::without_date;
+        prop_assert_eq!(normalize(&output), normalize(&alone.output));
+        prop_assert_eq!(h.status(peer), alone.status);
+    }
+    prop_assert_eq!(h.buffers_held(), 0);
+    Ok(())
+}
+
 fn same(output: &[u8]) -> Vec<u8> {
     output.to_vec()
 }
@@ -207,5 +246,18 @@ proptest! {
     #[test]
     fn resp_survives_any_script((steps, payload) in any_script()) {
         script::run(&mut resp(), &decode(&steps, &payload));
+    }
+}
+
+proptest! {
+    // A whole server and a lone run per client each case: fewer cases.
+    #![proptest_config(ProptestConfig { cases: config().cases.min(48), ..config() })]
+
+    #[test]
+    fn http_clients_of_one_server_are_answered_as_if_alone(
+        clients in prop::collection::vec((requests(http_request()), chunking()), 1..4),
+        turns in prop::collection::vec(any::<prop::sample::Index>(), 1..32),
+    ) {
+        clients_answered_as_if_alone(clients, &turns)?;
     }
 }

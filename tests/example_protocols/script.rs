@@ -54,22 +54,28 @@ pub fn run<P: Protocol<Socket = SimSocket>>(h: &mut Harness<Stream<P>>, ops: &[O
     let mut output = Vec::new();
     check(h, peer);
     for op in ops {
-        match op {
-            Op::Send(data) => h.send(peer, data),
-            Op::Window(w) => h.set_window(peer, *w),
-            Op::Take(n) => output.extend(h.take_output_up_to(peer, *n)),
-            Op::Advance(ms) => h.advance(Duration::from_millis(*ms)),
-            Op::Wake => h.wake(peer),
-            Op::Close => h.close(peer),
-            Op::Reset => h.reset(peer),
-            Op::FailRead => h.fail_read(peer, io::ErrorKind::TimedOut),
-        }
-        check(h, peer);
+        apply(h, peer, op, &mut output);
     }
     h.set_window(peer, None);
     output.extend(h.take_output(peer));
     check(h, peer);
     Outcome { output, status: h.status(peer) }
+}
+
+/// Applies one step to `peer`, adding what the peer read to `output`, and
+/// checks the invariants.
+pub fn apply<M: Machine>(h: &mut Harness<M>, peer: Peer, op: &Op, output: &mut Vec<u8>) {
+    match op {
+        Op::Send(data) => h.send(peer, data),
+        Op::Window(w) => h.set_window(peer, *w),
+        Op::Take(n) => output.extend(h.take_output_up_to(peer, *n)),
+        Op::Advance(ms) => h.advance(Duration::from_millis(*ms)),
+        Op::Wake => h.wake(peer),
+        Op::Close => h.close(peer),
+        Op::Reset => h.reset(peer),
+        Op::FailRead => h.fail_read(peer, io::ErrorKind::TimedOut),
+    }
+    check(h, peer);
 }
 
 /// What must hold after every step, whatever the input:

@@ -13,13 +13,16 @@ use crate::http_server::{Http, Server};
 use crate::http_tests::{without_date, DEADLINE};
 use crate::script;
 
+/// `http_hello`'s listener machine, on a simulated listener.
 #[mio::machine]
-enum Listener {
+pub enum Listener {
     Http(Accept<SimListener, Stream<Http>>),
 }
 
-fn server() -> (Harness<Listener>, ListenerId) {
-    let mut h = Harness::with_config(&script::small_config(16 * 1024), Server::new(DEADLINE)).unwrap();
+pub fn server() -> (Harness<Listener>, ListenerId) {
+    let mut config = script::small_config(16 * 1024);
+    config.machines(8).buffers(16 * 1024, 8);
+    let mut h = Harness::with_config(&config, Server::new(DEADLINE)).unwrap();
     let (id, listener) = h.listener();
     h.add_machine_with(|scope| Accept::new(listener, scope).map(Listener::Http)).unwrap();
     (h, id)
