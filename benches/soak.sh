@@ -4,13 +4,14 @@
 # first (RSS within 1 MiB, the same fd count at its maximum) and well-formed
 # traffic must see no error.
 #
-#   benches/soak.sh                       # 10 minutes, echo, http_hello and resp_kv at once
+#   benches/soak.sh                       # 10 minutes, echo, http_hello, resp_kv and proxy at once
 #   SECS=120 SERVERS="resp_kv" benches/soak.sh
 #
 # Load per server (all at once, for SECS):
 #   echo        loadgen (../shared/peers), 50 connections of 64-byte ping-pong
 #   http_hello  wrk -t1 -c50, keep-alive GETs
-#   resp_kv     redis-benchmark -c 50 -t set,get,incr,lpush?..: set,get,incr, looping
+#   resp_kv     redis-benchmark -c 50 -t set,get,incr -l (looping)
+#   proxy       the same as resp_kv, through the proxy to a resp_kv of its own
 # plus, from benches/soak_client.py, a verifying client (every reply checked,
 # a new connection every 500 requests) and a fault every second, in turn: a
 # reset mid-request, a slow reader that resets, garbage, a half-closed peer,
@@ -19,13 +20,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${SECS:-600}
-SERVERS=${SERVERS:-echo http_hello resp_kv}
+SERVERS=${SERVERS:-echo http_hello resp_kv proxy}
 OUT=${OUT_DIR:-${TMPDIR:-/tmp}/mio-soak/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 for tool in wrk redis-benchmark python3; do
     command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install wrk redis-tools python3)"; exit 1; }
 done
-cargo build -q --release --example echo --example http_hello --example resp_kv
+cargo build -q --release --example echo --example http_hello --example resp_kv --example proxy
 PEERS_TARGET=${CARGO_TARGET_DIR:-${TMPDIR:-/tmp}/mio-peers/target}
 (cd ../shared/peers && CARGO_TARGET_DIR=$PEERS_TARGET cargo build -q --release -p loadgen)
 LOADGEN=$PEERS_TARGET/release/loadgen
@@ -51,8 +52,17 @@ sample() {
 
 # soak NAME PORT KIND: runs one server's soak; writes $OUT/NAME.*.
 soak() {
-    local name=$1 port=$2 kind=$3
-    target/release/examples/"$name" "127.0.0.1:$port" >"$OUT/$name.server.log" 2>&1 &
+    local name=$1 port=$2 kind=$3 upstream=
+    if [ "$name" = proxy ]; then
+        # The proxy in front of its own resp_kv: resp load and faults go
+        # through it; its RSS and fds are the ones sampled.
+        target/release/examples/resp_kv "127.0.0.1:$((port + 100))" >"$OUT/$name.upstream.log" 2>&1 &
+        upstream=$!
+        for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$((port + 100))) 2>/dev/null && break; sleep 0.1; done
+        target/release/examples/proxy "127.0.0.1:$port" "127.0.0.1:$((port + 100))" >"$OUT/$name.server.log" 2>&1 &
+    else
+        target/release/examples/"$name" "127.0.0.1:$port" >"$OUT/$name.server.log" 2>&1 &
+    fi
     local server=$!
     for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
     sample "$server" "$OUT/$name.samples.tsv" &
@@ -72,6 +82,7 @@ soak() {
     kill -TERM "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
+    if [ -n "$upstream" ]; then kill -TERM "$upstream" 2>/dev/null || true; wait "$upstream" 2>/dev/null || true; fi
 }
 
 port=27600
@@ -80,7 +91,7 @@ for name in $SERVERS; do
     case $name in
         echo) kind=echo ;;
         http_hello) kind=http ;;
-        resp_kv) kind=resp ;;
+        resp_kv | proxy) kind=resp ;;
         *) echo "unknown server $name"; exit 1 ;;
     esac
     soak "$name" "$port" "$kind" &

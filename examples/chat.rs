@@ -1,5 +1,5 @@
-//! A line-based TCP chat server: each line a client sends goes to every other
-//! client.
+//! A line-based TCP chat server on the machine layer: each line a client
+//! sends goes to every other client.
 //!
 //! ```text
 //! cargo run --release --example chat [ADDR] [--idle-secs N] [--announce-secs N]
@@ -7,359 +7,281 @@
 //! nc 127.0.0.1 7001      # in two terminals, then type; `/nick NAME`, `/quit`
 //! ```
 //!
-//! Built on layer 1 (`EventLoop` + `Handler`), because a broadcast touches
-//! every connection at once: a handler that owns the slab of clients does it
-//! with one loop over the slab. (On the machine layer each connection is its
-//! own machine; a broadcast would go through a shared ring of lines in the
-//! context plus a `Notifier` wake-up per client per line: more code, same
-//! effect.) The loop's three services map one to one:
+//! The same server as `chat_handler` (layer 1), built from machines that
+//! `#[machine]` composes: an `Accept` spawns one `Stream<Client>` per
+//! connection, an `Announcer` posts the time on a deadline, and a
+//! `SignalShutdown` drains the loop on SIGINT/SIGTERM (each client is told
+//! and closed). A line goes to the others through a `Broadcast<Line>` in
+//! the context: stored once in a ring, each client woken once (local
+//! wake-ups, no channel), and each copies it into its connection's output.
 //!
-//! * readiness: the listener, the clients (edge-triggered readable and
-//!   writable, registered once: no `epoll_ctl` after accept) and the signals;
-//! * timers: one idle timer per client, re-armed lazily: a line only stamps
-//!   the time, and a timer that finds its client heard from since sets
-//!   itself again for the rest of the idle time;
-//! * the channel: the announcer thread (`--announce-secs N`) posts
-//!   `server time ...` messages that the loop broadcasts.
-//!
-//! Bounds: a line is at most 1 KiB (longer: the client is disconnected), and
-//! each client has at most 64 KiB of output the kernel has not taken yet. A
-//! client whose output would exceed that is a slow reader and is dropped, so
-//! one stalled client never makes the server buffer without limit.
-//!
-//! SIGINT or SIGTERM tells the clients and exits cleanly.
+//! Bounds: a line is at most 1 KiB (longer: the client is disconnected);
+//! a client has at most one 64 KiB buffer of output the kernel has not
+//! taken. A client whose output is full waits for a flush; one that falls
+//! more than the ring's 256 lines behind is a slow reader and is dropped,
+//! so one stalled client never makes the server buffer without limit.
 
-use std::io::{self, Read, Write};
+use std::collections::HashSet;
+use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use mio::machine::{
+    Accept, Broadcast, Created, Lagged, LoopConfig, Machine, MachineError, Response, Scope, SignalShutdown,
+};
+use mio::stream::{Intent, Limit, Protocol, Stream, Transport};
 use mio::tcp::{TcpListener, TcpStream};
-use mio::unix::Signals;
-use mio::{EventLoop, EventSet, Handler, NotifyError, PollOpt, Sender, Token};
-use slab::Slab;
+use mio::EventSet;
 
-const LISTENER: Token = Token(usize::MAX - 1);
-const SIGNALS: Token = Token(usize::MAX - 2);
 const MAX_CLIENTS: usize = 1024;
 const MAX_LINE: usize = 1024;
-const MAX_OUTPUT: usize = 64 * 1024;
 const MAX_NICK: usize = 32;
+const RING: usize = 256;
 
-struct Client {
-    stream: TcpStream,
-    nick: String,
-    /// Bytes of an unfinished line.
-    input: Vec<u8>,
-    /// `output[sent..]` waits for the socket to take it.
-    output: Vec<u8>,
-    sent: usize,
-    last_heard: Instant,
-    idle_timer: mio::Timeout,
+/// One broadcast line, formatted in place: no allocation per line.
+struct Line {
+    len: usize,
+    bytes: [u8; MAX_LINE + MAX_NICK + 8],
 }
+
+impl Line {
+    /// Formats `args`, cut at the line's capacity.
+    fn new(args: std::fmt::Arguments<'_>) -> Line {
+        let mut bytes = [0; MAX_LINE + MAX_NICK + 8];
+        let mut rest = &mut bytes[..];
+        let _ = rest.write_fmt(args);
+        let len = MAX_LINE + MAX_NICK + 8 - rest.len();
+        Line { len, bytes }
+    }
+}
+
+/// The loop's context: the broadcast and the names in use.
+struct Chat {
+    lines: Broadcast<Line>,
+    names: HashSet<String>,
+    guests: u64,
+    idle: Duration,
+}
+
+impl AsMut<Broadcast<Line>> for Chat {
+    fn as_mut(&mut self) -> &mut Broadcast<Line> {
+        &mut self.lines
+    }
+}
+
+/// One client's protocol state.
+struct Client {
+    nick: String,
+    /// When it is idle too long: moved by every line.
+    idle_at: Instant,
+}
+
+type Io<'a, 't> = &'a mut Transport<'t, TcpStream>;
+type Ctx<'a, 's> = &'a mut Scope<'s, Chat>;
 
 impl Client {
-    /// Queues `msg` and writes what the socket takes now.
-    fn send(&mut self, msg: &[u8]) -> Result<(), &'static str> {
-        if self.output.len() - self.sent + msg.len() > MAX_OUTPUT {
-            return Err("too slow: output limit reached");
-        }
-        if self.output.len() + msg.len() > MAX_OUTPUT {
-            // Reclaim what was sent, so the buffer itself stays bounded.
-            self.output.drain(..self.sent);
-            self.sent = 0;
-        }
-        self.output.extend_from_slice(msg);
-        self.flush()
+    /// Waits for the next line (or a wake-up), with the idle deadline.
+    fn next(self) -> Intent<Client> {
+        let at = self.idle_at;
+        Intent::of(self).deadline(at).expect_delimiter(b"\n", MAX_LINE + 1)
     }
 
-    /// Writes pending output until done or `WouldBlock` (then the next
-    /// writable edge calls this again).
-    fn flush(&mut self) -> Result<(), &'static str> {
-        while self.sent < self.output.len() {
-            match self.stream.write(&self.output[self.sent..]) {
-                Ok(n) => self.sent += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err("write failed"),
-            }
-        }
-        if self.sent == self.output.len() {
-            self.output.clear();
-            self.sent = 0;
-        }
-        Ok(())
+    /// Copies the lines it has not read into its output until the output
+    /// is full (`Ok(true)`); `Err` if it fell too far behind.
+    fn catch_up(t: Io, s: Ctx) -> Result<bool, Lagged> {
+        let output = t.output();
+        let mut full = false;
+        s.read_broadcast(|line: &Line| {
+            full = output.extend(&line.bytes[..line.len]).is_err();
+            !full
+        })?;
+        Ok(full)
     }
-}
 
-/// What a timer is for.
-enum Timer {
-    /// Check whether client `key` has been quiet too long.
-    Idle(usize),
-    /// Accepting failed (out of fds?): try again.
-    Accept,
-}
-
-struct Chat {
-    listener: TcpListener,
-    signals: Signals,
-    clients: Slab<Client>,
-    idle: Duration,
-    guests: u64,
-}
-
-impl Chat {
-    fn accept(&mut self, el: &mut EventLoop<Chat>) {
-        loop {
-            let (stream, peer) = match self.listener.accept() {
-                Ok(accepted) => accepted,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) => {
-                    // The connection stays queued; an edge-triggered listener
-                    // gets no new edge for it, so retry on a timer.
-                    eprintln!("accept: {e}");
-                    let _ = el.timeout(Timer::Accept, Duration::from_millis(100));
-                    return;
-                }
-            };
-            if self.clients.len() == MAX_CLIENTS {
-                let _ = (&stream).write(b"* server full\n");
-                continue;
+    /// Takes the lines it has not read; waits for a flush if its output is
+    /// full, else goes on as `then` says. One that fell too far behind is a
+    /// slow reader and is dropped.
+    fn deliver(self, t: Io, s: Ctx, then: fn(Client) -> Intent<Client>) -> Intent<Client> {
+        match Client::catch_up(t, s) {
+            Err(Lagged(_)) => self.leave(s, "too slow: output limit reached"),
+            Ok(true) => {
+                let at = self.idle_at;
+                Intent::of(self).deadline(at).expect_flush()
             }
-            let key = self.clients.vacant_entry().key();
-            let interest = EventSet::readable() | EventSet::writable();
-            if let Err(e) = el.register(&stream, Token(key), interest, PollOpt::edge()) {
-                eprintln!("{peer}: register: {e}");
-                continue;
-            }
-            let Ok(idle_timer) = el.timeout(Timer::Idle(key), self.idle) else {
-                eprintln!("{peer}: no timer left");
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            self.guests += 1;
-            let nick = format!("guest{}", self.guests);
-            let others = self.clients.len();
-            let welcome = format!("* welcome {nick}, {others} others here; /nick NAME to rename, /quit to leave\n");
-            let mut client = Client {
-                stream,
-                nick,
-                input: Vec::new(),
-                output: Vec::new(),
-                sent: 0,
-                last_heard: el.now(),
-                idle_timer,
-            };
-            let _ = client.send(welcome.as_bytes());
-            let joined = format!("* {} joined\n", client.nick);
-            self.clients.insert(client);
-            self.broadcast(el, Some(key), &joined);
+            Ok(false) => then(self),
         }
     }
 
-    /// Reads until `WouldBlock`, handling each complete line.
-    fn read(&mut self, el: &mut EventLoop<Chat>, key: usize) {
-        let mut buf = [0u8; 4096];
-        loop {
-            let Some(client) = self.clients.get_mut(key) else { return };
-            let n = match client.stream.read(&mut buf) {
-                Ok(0) => return self.close(el, key, "left"),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return self.close(el, key, "connection lost"),
-            };
-            client.last_heard = el.now();
-            // Take the input out so that lines can be broadcast to the others.
-            let mut input = std::mem::take(&mut client.input);
-            input.extend_from_slice(&buf[..n]);
-            let mut start = 0;
-            while let Some(len) = input[start..].iter().position(|&b| b == b'\n') {
-                let line = String::from_utf8_lossy(&input[start..start + len]).trim_end_matches('\r').to_owned();
-                start += len + 1;
-                if !self.line(el, key, &line) {
-                    return; // the client is gone
-                }
-            }
-            input.drain(..start);
-            if input.len() > MAX_LINE {
-                return self.close(el, key, "line too long");
-            }
-            match self.clients.get_mut(key) {
-                Some(client) => client.input = input,
-                None => return,
-            }
-        }
-    }
-
-    /// Handles one line from `key`; `false` if the client was closed.
-    fn line(&mut self, el: &mut EventLoop<Chat>, key: usize, line: &str) -> bool {
-        let nick = self.clients[key].nick.clone();
-        if let Some(name) = line.strip_prefix("/nick ") {
-            let name = name.trim();
+    /// Handles one line; what to wait for next.
+    fn line(mut self, line: &str, t: Io, s: Ctx) -> Intent<Client> {
+        let reply = |t: Io, msg: std::fmt::Arguments<'_>| {
+            let _ = t.output().write_fmt(msg);
+        };
+        if let Some(name) = line.strip_prefix("/nick ").map(str::trim) {
             if name.is_empty() || name.len() > MAX_NICK || name.contains(char::is_whitespace) {
-                return self.reply(el, key, "* usage: /nick NAME (one word, at most 32 bytes)\n");
+                reply(t, format_args!("* usage: /nick NAME (one word, at most 32 bytes)\n"));
+            } else if !s.names.insert(name.to_owned()) {
+                reply(t, format_args!("* {name} is taken\n"));
+            } else {
+                s.names.remove(&self.nick);
+                let renamed = Line::new(format_args!("* {} is now {name}\n", self.nick));
+                let _ = t.output().extend(&renamed.bytes[..renamed.len]);
+                s.publish(renamed);
+                self.nick = name.to_owned();
             }
-            if self.clients.iter().any(|(_, c)| c.nick == name) {
-                return self.reply(el, key, &format!("* {name} is taken\n"));
-            }
-            self.clients[key].nick = name.to_owned();
-            self.broadcast(el, None, &format!("* {nick} is now {name}\n"));
         } else if line == "/quit" {
-            let _ = self.clients[key].send(b"* bye\n");
-            self.close(el, key, "quit");
+            reply(t, format_args!("* bye\n"));
+            return self.leave(s, "quit");
         } else if line.starts_with('/') {
-            return self.reply(el, key, "* commands: /nick NAME, /quit\n");
+            reply(t, format_args!("* commands: /nick NAME, /quit\n"));
         } else if !line.is_empty() {
-            self.broadcast(el, Some(key), &format!("<{nick}> {line}\n"));
-        }
-        self.clients.contains(key)
-    }
-
-    /// Sends `msg` to `key` alone; `false` if that closed the client.
-    fn reply(&mut self, el: &mut EventLoop<Chat>, key: usize, msg: &str) -> bool {
-        if let Err(why) = self.clients[key].send(msg.as_bytes()) {
-            self.close(el, key, why);
-            return false;
-        }
-        true
-    }
-
-    /// Sends `msg` to every client but `except`. A client it does not fit
-    /// (a slow reader) or whose socket failed is closed, which the others
-    /// are told in turn.
-    fn broadcast(&mut self, el: &mut EventLoop<Chat>, except: Option<usize>, msg: &str) {
-        let mut failed = Vec::new();
-        for (key, client) in &mut self.clients {
-            if Some(key) != except {
-                if let Err(why) = client.send(msg.as_bytes()) {
-                    failed.push((key, why));
-                }
+            // Read the others' lines first: a client that talks much cannot
+            // push them out of the ring before it has read them.
+            if Client::catch_up(t, s).is_err() {
+                return self.leave(s, "too slow: output limit reached");
             }
+            s.publish(Line::new(format_args!("<{}> {line}\n", self.nick)));
         }
-        for (key, why) in failed {
-            self.close(el, key, why);
-        }
+        self.next()
     }
 
-    /// Closes `key` (if still there) and tells the others.
-    fn close(&mut self, el: &mut EventLoop<Chat>, key: usize, why: &str) {
-        let Some(client) = self.clients.try_remove(key) else { return };
-        el.clear_timeout(client.idle_timer);
-        eprintln!("{}: {why}", client.nick);
-        self.broadcast(el, None, &format!("* {} left ({why})\n", client.nick));
-    }
-
-    fn idle_check(&mut self, el: &mut EventLoop<Chat>, key: usize) {
-        let Some(client) = self.clients.get_mut(key) else { return };
-        let quiet = el.now().saturating_duration_since(client.last_heard);
-        if quiet < self.idle {
-            // Heard from since the timer was set: wait for the rest.
-            match el.timeout(Timer::Idle(key), self.idle - quiet) {
-                Ok(timer) => client.idle_timer = timer,
-                Err(_) => self.close(el, key, "no timer left"),
-            }
-            return;
-        }
-        let _ = client.send(format!("* idle for {:?}, bye\n", self.idle).as_bytes());
-        self.close(el, key, "idle");
+    /// Tells the others it left, and closes (after one last write).
+    fn leave(self, s: Ctx, why: &str) -> Intent<Client> {
+        eprintln!("{}: {why}", self.nick);
+        s.names.remove(&self.nick);
+        s.publish(Line::new(format_args!("* {} left ({why})\n", self.nick)));
+        Intent::done()
     }
 }
 
-impl Handler for Chat {
-    type Timeout = Timer;
-    type Message = String;
+impl Protocol for Client {
+    type Context = Chat;
+    type Socket = TcpStream;
 
-    fn ready(&mut self, el: &mut EventLoop<Chat>, token: Token, events: EventSet) {
-        match token {
-            LISTENER => self.accept(el),
-            SIGNALS => {
-                while let Ok(Some(signal)) = self.signals.receive() {
-                    eprintln!("signal {signal}: shutting down");
-                    self.broadcast(el, None, "* server shutting down\n");
-                    el.shutdown();
-                }
-            }
-            Token(key) => {
-                if events.is_writable() {
-                    if let Some(Err(why)) = self.clients.get_mut(key).map(Client::flush) {
-                        return self.close(el, key, why);
-                    }
-                }
-                if events.is_readable() || events.is_hup() || events.is_error() {
-                    self.read(el, key);
-                }
-            }
-        }
+    fn create(t: Io, s: Ctx) -> Intent<Client> {
+        let _ = t.socket().set_nodelay(true);
+        s.subscribe::<Line>().expect("a broadcast slot per machine");
+        s.guests += 1;
+        let nick = format!("guest{}", s.guests);
+        let others = s.names.len();
+        s.names.insert(nick.clone());
+        let _ = writeln!(t.output(), "* welcome {nick}, {others} others here; /nick NAME to rename, /quit to leave");
+        s.publish(Line::new(format_args!("* {nick} joined\n")));
+        Client { nick, idle_at: s.now() + s.idle }.next()
     }
 
-    fn notify(&mut self, el: &mut EventLoop<Chat>, announcement: String) {
-        self.broadcast(el, None, &format!("* {announcement}\n"));
+    fn bytes_read(mut self, t: Io, end: usize, s: Ctx) -> Intent<Client> {
+        self.idle_at = s.now() + s.idle;
+        let input = t.input();
+        let raw = &input.data()[..end - 1];
+        let line = String::from_utf8_lossy(raw.strip_suffix(b"\r").unwrap_or(raw)).into_owned();
+        input.consume(end);
+        self.line(&line, t, s)
     }
 
-    fn timeout(&mut self, el: &mut EventLoop<Chat>, timer: Timer) {
-        match timer {
-            Timer::Idle(key) => self.idle_check(el, key),
-            Timer::Accept => self.accept(el),
-        }
+    fn bytes_flushed(self, t: Io, s: Ctx) -> Intent<Client> {
+        self.deliver(t, s, Client::next)
+    }
+
+    fn wakeup(self, t: Io, s: Ctx) -> Intent<Client> {
+        // Whatever it waited for (a line, or a flush), it still does.
+        self.deliver(t, s, |client| Intent::of(client).unchanged())
+    }
+
+    fn timeout(self, t: Io, s: Ctx) -> Intent<Client> {
+        let _ = writeln!(t.output(), "* idle for {:?}, bye", s.idle);
+        self.leave(s, "idle")
+    }
+
+    fn drain(self, t: Io, _: Ctx) -> Intent<Client> {
+        let _ = t.output().extend(b"* server shutting down\n");
+        Intent::done()
+    }
+
+    fn end_of_stream(self, _: Io, s: Ctx) -> Intent<Client> {
+        self.leave(s, "left")
+    }
+
+    fn limit_exceeded(self, _: Io, limit: Limit, s: Ctx) -> Intent<Client> {
+        self.leave(s, if matches!(limit, Limit::PoolExhausted) { "server busy" } else { "line too long" })
+    }
+
+    fn error(self, _: MachineError, s: Ctx) {
+        let _ = self.leave(s, "connection lost");
     }
 }
 
-/// The announcer thread: posts the time through the loop's channel.
-fn announce(sender: Sender<String>, every: Duration) {
-    loop {
-        thread::sleep(every);
+/// Posts `server time ...` to everyone every `every`.
+struct Announcer {
+    every: Duration,
+}
+
+impl Machine for Announcer {
+    type Context = Chat;
+    type Seed = Duration;
+
+    fn create(every: Duration, s: Ctx) -> Created<Announcer> {
+        Created::keep(Announcer { every }).deadline(s.now() + every)
+    }
+
+    fn ready(self, _: EventSet, _: Ctx) -> Response<Announcer, Duration> {
+        Response::unchanged(self)
+    }
+
+    fn timeout(self, s: Ctx) -> Response<Announcer, Duration> {
         let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) % 86_400;
-        let msg = format!("server time {:02}:{:02}:{:02} UTC", secs / 3600, secs / 60 % 60, secs % 60);
-        match sender.send(msg) {
-            Ok(()) | Err(NotifyError::Io(_)) => {} // Io: queued; the loop gets it when it next wakes
-            Err(NotifyError::Full(_)) => eprintln!("announcer: the loop is busy, announcement dropped"),
-            Err(NotifyError::Closed(_)) => return,
-        }
+        let (h, m, sec) = (secs / 3600, secs / 60 % 60, secs % 60);
+        s.publish(Line::new(format_args!("* server time {h:02}:{m:02}:{sec:02} UTC\n")));
+        let at = s.now() + self.every;
+        Response::keep(self).deadline(at)
+    }
+
+    fn drain(self, _: Ctx) -> Response<Announcer, Duration> {
+        Response::done()
     }
 }
 
-struct Args {
-    addr: SocketAddr,
-    idle: Duration,
-    announce: Option<Duration>,
+#[mio::machine]
+enum Server {
+    Clients(Accept<TcpListener, Stream<Client>>),
+    Announcer(Announcer),
+    Signals(SignalShutdown<Chat>),
 }
 
-fn parse_args() -> io::Result<Args> {
+fn parse_args() -> io::Result<(SocketAddr, Duration, Option<Duration>)> {
     let bad = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
     let secs = |flag: &str, value: Option<String>| -> io::Result<Duration> {
         let value = value.ok_or_else(|| bad(format!("{flag} needs a value")))?;
-        value
-            .parse::<f64>()
-            .ok()
-            .and_then(|s| Duration::try_from_secs_f64(s).ok())
-            .ok_or_else(|| bad(format!("{flag} {value}: not a number of seconds")))
+        let secs = value.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok());
+        secs.ok_or_else(|| bad(format!("{flag} {value}: not a number of seconds")))
     };
-    let mut args =
-        Args { addr: SocketAddr::from(([127, 0, 0, 1], 7001)), idle: Duration::from_secs(300), announce: None };
+    let (mut addr, mut idle, mut announce) = (SocketAddr::from(([127, 0, 0, 1], 7001)), Duration::from_secs(300), None);
     let mut argv = std::env::args().skip(1);
     while let Some(arg) = argv.next() {
         match arg.as_str() {
-            "--idle-secs" => args.idle = secs(&arg, argv.next())?,
-            "--announce-secs" => args.announce = Some(secs(&arg, argv.next())?).filter(|d| !d.is_zero()),
-            _ => args.addr = arg.parse().map_err(|e| bad(format!("{arg}: {e}")))?,
+            "--idle-secs" => idle = secs(&arg, argv.next())?,
+            "--announce-secs" => announce = Some(secs(&arg, argv.next())?).filter(|d| !d.is_zero()),
+            _ => addr = arg.parse().map_err(|e| bad(format!("{arg}: {e}")))?,
         }
     }
-    Ok(args)
+    Ok((addr, idle, announce))
 }
 
 fn main() -> io::Result<()> {
-    let args = parse_args()?;
-    let listener = TcpListener::bind(args.addr)?;
-    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
-    let mut event_loop = EventLoop::new()?;
-    event_loop.register(&listener, LISTENER, EventSet::readable(), PollOpt::edge())?;
-    event_loop.register(&signals, SIGNALS, EventSet::readable(), PollOpt::level())?;
-    if let Some(every) = args.announce {
-        let sender = event_loop.channel();
-        thread::spawn(move || announce(sender, every));
+    let (addr, idle, announce) = parse_args()?;
+    let mut config = LoopConfig::new();
+    config.machines(MAX_CLIENTS + 3).buffers(64 * 1024, 2 * MAX_CLIENTS);
+    let lines = Broadcast::new(config.machine_capacity(), RING);
+    let chat = Chat { lines, names: HashSet::new(), guests: 0, idle };
+    let mut lp = mio::machine::Loop::<Server>::new(&config)?.instantiate(chat);
+    let listener = TcpListener::bind(addr)?;
+    let local = listener.local_addr()?;
+    lp.add_machine_with(|s| Accept::new(listener, s).map(Server::Clients))?;
+    let signals = [libc::SIGINT, libc::SIGTERM];
+    lp.add_machine_with(|s| SignalShutdown::draining(&signals, Duration::from_secs(1), s).map(Server::Signals))?;
+    if let Some(every) = announce {
+        lp.add_machine_with(|s| Announcer::create(every, s).map(Server::Announcer))?;
     }
-    println!("listening on {}", listener.local_addr()?);
-    let mut chat = Chat { listener, signals, clients: Slab::with_capacity(MAX_CLIENTS), idle: args.idle, guests: 0 };
-    event_loop.run(&mut chat)
+    println!("listening on {local}");
+    lp.run()
 }

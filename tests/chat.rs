@@ -1,5 +1,7 @@
-//! examples/chat.rs as a real server, driven by `nc` (and by Rust clients
-//! where a client must misbehave: one that never reads).
+//! The two chat servers, examples/chat.rs (machine layer) and
+//! examples/chat_handler.rs (layer 1), as real servers driven by `nc` (and
+//! by Rust clients where a client must misbehave: one that never reads):
+//! every test runs against both, which must behave the same.
 
 mod util;
 
@@ -50,9 +52,8 @@ impl Client {
     }
 }
 
-#[test]
-fn two_clients_see_each_others_lines_but_not_their_own() {
-    let server = ExampleServer::start("chat", &["127.0.0.1:0"]);
+fn two_clients_see_each_others_lines_but_not_their_own(example: &str) {
+    let server = ExampleServer::start(example, &["127.0.0.1:0"]);
     let mut a = Client::talker(&server);
     a.lines().expect("* welcome guest1");
     let mut b = Client::talker(&server);
@@ -83,9 +84,8 @@ fn two_clients_see_each_others_lines_but_not_their_own() {
     assert!(a.process.wait().success() && b.process.wait().success());
 }
 
-#[test]
-fn an_idle_client_is_disconnected_after_the_timeout() {
-    let server = ExampleServer::start("chat", &["127.0.0.1:0", "--idle-secs", "1"]);
+fn an_idle_client_is_disconnected_after_the_timeout(example: &str) {
+    let server = ExampleServer::start(example, &["127.0.0.1:0", "--idle-secs", "1"]);
     let start = Instant::now();
     let mut idle = Client::listener(&server);
     idle.lines().expect("* welcome guest1");
@@ -96,9 +96,8 @@ fn an_idle_client_is_disconnected_after_the_timeout() {
     assert!(idle.process.wait().success());
 }
 
-#[test]
-fn the_announcer_thread_reaches_every_client() {
-    let server = ExampleServer::start("chat", &["127.0.0.1:0", "--announce-secs", "0.1"]);
+fn the_announcer_thread_reaches_every_client(example: &str) {
+    let server = ExampleServer::start(example, &["127.0.0.1:0", "--announce-secs", "0.1"]);
     let a = Client::listener(&server);
     let b = Client::listener(&server);
     for client in [&a, &b] {
@@ -107,9 +106,8 @@ fn the_announcer_thread_reaches_every_client() {
     }
 }
 
-#[test]
-fn sigterm_tells_the_clients_and_exits_cleanly() {
-    let mut server = ExampleServer::start("chat", &["127.0.0.1:0"]);
+fn sigterm_tells_the_clients_and_exits_cleanly(example: &str) {
+    let mut server = ExampleServer::start(example, &["127.0.0.1:0"]);
     let client = Client::listener(&server);
     client.lines().expect("* welcome guest1");
     assert!(server.terminate().success());
@@ -117,9 +115,8 @@ fn sigterm_tells_the_clients_and_exits_cleanly() {
     client.lines().expect_end();
 }
 
-#[test]
-fn a_client_that_does_not_read_is_dropped_not_buffered() {
-    let server = ExampleServer::start("chat", &["127.0.0.1:0"]);
+fn a_client_that_does_not_read_is_dropped_not_buffered(example: &str) {
+    let server = ExampleServer::start(example, &["127.0.0.1:0"]);
     let addr: SocketAddr = server.address.parse().unwrap();
 
     // guest1 reads its welcome, then never reads again.
@@ -159,3 +156,23 @@ fn a_client_that_does_not_read_is_dropped_not_buffered() {
     let mut rest = Vec::new();
     slow.read_to_end(&mut rest).expect("guest1's connection ends");
 }
+
+/// Each test above, once per server.
+macro_rules! against_both {
+    ($($test:ident),* $(,)?) => {
+        mod machine_layer {
+            $( #[test] fn $test() { super::$test("chat") } )*
+        }
+        mod layer_1 {
+            $( #[test] fn $test() { super::$test("chat_handler") } )*
+        }
+    };
+}
+
+against_both!(
+    two_clients_see_each_others_lines_but_not_their_own,
+    an_idle_client_is_disconnected_after_the_timeout,
+    the_announcer_thread_reaches_every_client,
+    sigterm_tells_the_clients_and_exits_cleanly,
+    a_client_that_does_not_read_is_dropped_not_buffered
+);

@@ -40,6 +40,14 @@ fn connect(addr: &str) -> TcpStream {
     s
 }
 
+/// How far the load clients are: responses answered in all, and clients
+/// that had their first batch answered.
+#[derive(Default)]
+struct Progress {
+    answered: AtomicUsize,
+    clients: AtomicUsize,
+}
+
 /// Sends `BATCH` pipelined `request`s at a time and reads their responses
 /// (cut from the input by `take`, which returns a whole response's length
 /// and whether it says the connection closes, after checking it), until the
@@ -48,7 +56,7 @@ fn connect(addr: &str) -> TcpStream {
 fn load(
     addr: &str,
     request: &[u8],
-    progress: &AtomicUsize,
+    progress: &Progress,
     take: impl Fn(&[u8], usize) -> Option<(usize, bool)>,
 ) -> Tally {
     let mut s = connect(addr);
@@ -78,7 +86,10 @@ fn load(
             while let Some((len, close)) = take(&input, tally.answered) {
                 input.drain(..len);
                 (got, tally.answered) = (got + 1, tally.answered + 1);
-                progress.fetch_add(1, Ordering::Relaxed);
+                progress.answered.fetch_add(1, Ordering::Relaxed);
+                if tally.answered == BATCH {
+                    progress.clients.fetch_add(1, Ordering::Relaxed);
+                }
                 if close {
                     assert!(input.is_empty(), "bytes after a `Connection: close` response");
                     assert_eq!(s.read(&mut buf).unwrap(), 0, "no close after `Connection: close`");
@@ -93,7 +104,7 @@ fn load(
 /// sends SIGTERM, and waits for the clients and the server. Returns each
 /// client's tally and the server's last line.
 fn drain_under_load(server: &mut ExampleServer, request: fn(usize) -> Vec<u8>, take: Take) -> (Vec<Tally>, String) {
-    let progress = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::new(Progress::default());
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| {
             let (addr, progress) = (server.address.clone(), Arc::clone(&progress));
@@ -101,7 +112,11 @@ fn drain_under_load(server: &mut ExampleServer, request: fn(usize) -> Vec<u8>, t
         })
         .collect();
     let start = Instant::now();
-    while progress.load(Ordering::Relaxed) < CLIENTS * BATCH * 4 {
+    // Every client connected and answered (a client still connecting when
+    // the listener closes would be refused), and some load behind them.
+    while progress.clients.load(Ordering::Relaxed) < CLIENTS
+        || progress.answered.load(Ordering::Relaxed) < CLIENTS * BATCH * 4
+    {
         assert!(start.elapsed() < DEADLINE, "no load within {DEADLINE:?}");
         thread::yield_now();
     }

@@ -148,7 +148,7 @@ fn instance<M: Machine<Context = Log>>(capacity: usize) -> (LoopInstance<M>, Man
 }
 
 fn add<M: Machine<Context = Log>>(l: &mut LoopInstance<M>, seed: M::Seed) -> Token {
-    l.add_machine_with(|scope| M::create(seed, scope)).unwrap()
+    l.add_machine_with(|scope| M::create(seed, scope)).unwrap().token()
 }
 
 /// Runs zero-timeout turns until `done` holds of the log, at most 100.

@@ -1,7 +1,9 @@
 //! Zero allocations at runtime in the event loop's steady state: after
 //! warm-up, 10,000 echo round trips through `EventLoop` + `Handler` over TCP,
-//! the machine and stream layers (below), timers (`timer`) and channel
-//! messages (`channel`) allocate nothing.
+//! the machine and stream layers (below), the relay (`relay`), timers
+//! (`timer`), channel messages (`channel`), messages between machines
+//! (`messaging`) and outbound connections (`connect`: refused attempts,
+//! connect/disconnect cycles) allocate nothing.
 //!
 //! The counting `#[global_allocator]` of `alloc_counter` counts per thread and
 //! only inside a measured window, so these tests may run in parallel.
@@ -11,6 +13,12 @@ mod util;
 
 #[path = "no_alloc/channel.rs"]
 mod channel;
+#[path = "no_alloc/connect.rs"]
+mod connect;
+#[path = "no_alloc/messaging.rs"]
+mod messaging;
+#[path = "no_alloc/relay.rs"]
+mod relay;
 #[path = "no_alloc/timer.rs"]
 mod timer;
 

@@ -17,6 +17,8 @@
 //! * [`stream`]: [`Stream<P>`](stream::Stream), a machine that drives a
 //!   [`Protocol`](stream::Protocol) over a stream socket through pool
 //!   buffers, calling it only when its expectation is met;
+//! * [`relay`]: bytes both ways between two sockets of one machine, through
+//!   the same pool, with backpressure and half-close (a proxy's core);
 //! * [`serve`]: one loop per core, each with its own `SO_REUSEPORT`
 //!   listener.
 //!
@@ -137,6 +139,7 @@ mod loom;
 pub mod machine;
 mod poll;
 mod poll_opt;
+pub mod relay;
 pub mod serve;
 pub mod stream;
 mod sys;

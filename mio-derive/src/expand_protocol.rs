@@ -213,11 +213,27 @@ fn generate(input: &Input<'_>, states: &[State<'_>], stub: bool) -> TokenStream 
                 /// drain deadline closes it.
                 const DRAIN: bool = false;
 
+                /// Whether an outbound connection (`stream::Connect`)
+                /// starts with `Event::Connected` sent to the state its seed's
+                /// value is in (so the seed can carry per-connection data).
+                /// Default `false`: it starts in `create`, as an accepted
+                /// connection does.
+                const CONNECTED: bool = false;
+
                 #(#handlers)*
 
                 /// Reading or writing failed in `state`; the connection is
                 /// closed after this call. Default: nothing.
                 fn error(state: Self, error: #krate::machine::MachineError, scope: &mut #krate::machine::Scope<'_, Self::Context>) {
+                    let _ = (state, error, scope);
+                }
+
+                /// An outbound connection could not be made while its seed's
+                /// value was in `state` (match on it to decide per state);
+                /// the socket is closed already. The error's kinds are
+                /// `Protocol::connect_failed`'s.
+                /// Default: nothing.
+                fn connect_failed(state: Self, error: #krate::machine::MachineError, scope: &mut #krate::machine::Scope<'_, Self::Context>) {
                     let _ = (state, error, scope);
                 }
             }
@@ -280,6 +296,15 @@ fn protocol_impl(input: &Input<'_>, module: &Ident, states: &[State<'_>], stub: 
             }
         }
     };
+    let connected = quote! {
+        fn connected(self, transport: #transport, scope: #scope) -> #intent {
+            if <Self as #handlers>::CONNECTED {
+                #module::dispatch::<Self>(self, #stream::Event::Connected, transport, scope)
+            } else {
+                <Self as #handlers>::create(transport, scope).into_intent().map(Self::from)
+            }
+        }
+    };
     let index_arms = states.iter().enumerate().map(|(i, s)| {
         let ident = s.ident();
         quote!(Self::#ident { .. } => #i,)
@@ -303,9 +328,14 @@ fn protocol_impl(input: &Input<'_>, module: &Ident, states: &[State<'_>], stub: 
             #end_of_stream
             #limit_exceeded
             #drain
+            #connected
 
             fn error(self, error: #krate::machine::MachineError, scope: #scope) {
                 <Self as #handlers>::error(self, error, scope)
+            }
+
+            fn connect_failed(self, error: #krate::machine::MachineError, scope: #scope) {
+                <Self as #handlers>::connect_failed(self, error, scope)
             }
 
             fn state_names() -> ::core::option::Option<&'static #krate::counters::StateNames> {

@@ -69,6 +69,13 @@ use crate::ctxt::Ctxt;
 /// before drains existed may close on any event it does not know);
 /// otherwise the connection goes on until it ends or the drain deadline.
 ///
+/// As an outbound connection (`stream::Connect`, `stream::Persistent`), a
+/// protocol starts in `create` unless its `Handlers` impl sets
+/// `const CONNECTED: bool = true;`: then the seed's value (any state, with
+/// its per-connection data) hears `Event::Connected` before any byte is
+/// read. A failed connect calls `Handlers::connect_failed` with the value
+/// in the state it was seeded in (default: nothing).
+///
 /// It also generates `impl Enum { pub const GRAPH_DOT: &'static str }`: the
 /// state graph as Graphviz DOT text (states in declaration order, an arrow
 /// from a point into the start state, `done` states outlined twice, one edge

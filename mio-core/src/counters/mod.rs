@@ -207,6 +207,11 @@ counts! {
     /// once per sleep); copied from the senders' count when the loop sees
     /// the waker's event, so exact from the turn that woke.
     waker_writes,
+    /// Wake-ups of machines by machines of the same loop
+    /// ([`Scope::wake`](crate::machine::Scope::wake), messages,
+    /// broadcasts) delivered: they never go through the channel, and
+    /// wake-ups of one machine before it runs count once.
+    local_wakes,
     /// Timers armed (for a machine loop: deadlines set, and re-armed when a
     /// deadline moved later than its timer).
     timers_armed,
@@ -223,9 +228,10 @@ counts! {
     /// or `add_machine_with`), so a machine is alive from then on, while its
     /// first callback runs.
     machines_created,
-    /// Bytes read by stream connections ([`Stream`](crate::stream::Stream)).
+    /// Bytes read by stream connections ([`Stream`](crate::stream::Stream))
+    /// and [relays](crate::relay).
     bytes_read,
-    /// Bytes written by stream connections.
+    /// Bytes written by stream connections and relays.
     bytes_written,
     /// Stream buffers held by connections, at the end of the last turn.
     buffers_in_use,

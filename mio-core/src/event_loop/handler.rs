@@ -53,6 +53,13 @@ pub trait Handler: Sized {
     fn tick(&mut self, event_loop: &mut EventLoop<Self>) {
         let _ = event_loop;
     }
+
+    /// Whether the handler has work of its own waiting for the next turn
+    /// (a machine loop: wake-ups queued by its machines), so the next poll
+    /// must not block. Asked before each poll; default: `false`.
+    fn has_work(&self) -> bool {
+        false
+    }
 }
 
 /// A handler that does nothing, for loops used only as a `Poll` with timers.

@@ -246,14 +246,15 @@ impl<H: Handler> EventLoop<H> {
     }
 
     /// Runs one turn: poll (at most `timeout`, less if a timer is due sooner,
-    /// and without blocking while messages are waiting), then `interrupted?`,
+    /// and without blocking while messages or the handler's own work
+    /// ([`Handler::has_work`]) are waiting), then `interrupted?`,
     /// `ready*`, `notify*`, `timeout*`, `tick`.
     ///
     /// # Errors
     ///
     /// The poll's error other than `Interrupted`.
     pub fn run_once(&mut self, handler: &mut H, timeout: Option<Duration>) -> io::Result<()> {
-        let timeout = self.poll_timeout(timeout);
+        let timeout = if handler.has_work() { Some(Duration::ZERO) } else { self.poll_timeout(timeout) };
         // The channel decides how long the poll may block (see
         // `Receiver::poll_or_sleep`).
         let (poll, events) = (&self.poll, &mut self.events);

@@ -56,6 +56,13 @@ impl LoopConfig {
         self
     }
 
+    /// How many machines may live at once: what tables kept per machine
+    /// slot ([`Mailboxes`](super::Mailboxes), [`Broadcast`](super::Broadcast))
+    /// are sized by.
+    pub fn machine_capacity(&self) -> usize {
+        self.machines
+    }
+
     /// The stream layer's buffer pool: `count` chunks of `size` bytes,
     /// allocated once (lazily backed by the OS). A connection holds a chunk
     /// per direction only while it has partial data, so `count` bounds how

@@ -10,7 +10,7 @@ use super::drain::DRAIN_DEADLINE;
 use super::response::{Action, Deadline};
 use super::scope::ScopeCore;
 use super::table::{Slot, Table};
-use super::{Machine, MachineError, Response, Scope, SpawnError, SpawnErrorKind, TIMER_FULL};
+use super::{Address, Machine, MachineError, Response, Scope, SpawnError, SpawnErrorKind, TIMER_FULL};
 
 /// A machine's address in a wake-up or timer: token plus generation, so a
 /// reused token never gets its predecessor's wake-ups or timeouts.
@@ -48,6 +48,7 @@ macro_rules! scope {
         Scope {
             token: Token($token),
             generation: $generation,
+            source: 0,
             context: $ctx,
             poll: $el.poll(),
             clock: $el.clock(),
@@ -69,15 +70,16 @@ impl<M: Machine> Parts<M> {
         machine: M,
         deadline: Option<Instant>,
         daemon: bool,
-    ) -> Result<Token, MachineError> {
+    ) -> Result<Address, MachineError> {
         let token = self.table.insert(machine, daemon);
         let slot = self.table.get_mut(token).expect("just inserted");
         let wake = Wake { token, generation: slot.generation };
+        self.core.wakes.born(Address::new(token, slot.generation));
         if !rearm(el, slot, wake, deadline.map_or(Deadline::Clear, Deadline::At)) {
             self.end(el, token);
             return Err(TIMER_FULL);
         }
-        Ok(Token(token))
+        Ok(Address::new(token, wake.generation))
     }
 
     /// The one place a machine ends, however it ends: its slot is marked
@@ -89,6 +91,7 @@ impl<M: Machine> Parts<M> {
     /// reclaim scan runs only when the loop drops a machine.
     pub(crate) fn end<H: Handler>(&mut self, el: &mut EventLoop<H>, token: usize) {
         let (machine, timer) = self.table.end(token);
+        self.core.wakes.died(token);
         el.counters().machines_ended.add(1);
         if let Some(timer) = timer {
             el.clear_timeout(timer);
@@ -105,6 +108,7 @@ impl<M: Machine> Parts<M> {
     /// are cleared, and the whole stream memory is free again.
     pub(crate) fn end_all<H: Handler>(&mut self, el: &mut EventLoop<H>) {
         let buffers = &mut self.buffers;
+        self.core.wakes.clear();
         self.table.end_all(|token, machine, timer| {
             el.counters().machines_ended.add(1);
             if let Some(timer) = timer {
@@ -205,7 +209,9 @@ impl<M: Machine> Machines<M> {
                         m.spawn_error(&mut scope!(&mut self.context, self.parts, el, token, generation), error)
                     } else {
                         self.create_child(el, seed);
-                        m.spawned(&mut scope!(&mut self.context, self.parts, el, token, generation))
+                        let resp = m.spawned(&mut scope!(&mut self.context, self.parts, el, token, generation));
+                        self.parts.core.spawned = None;
+                        resp
                     };
                 }
                 Action::Done => return self.parts.end(el, token),
@@ -236,6 +242,7 @@ impl<M: Machine> Machines<M> {
         let created = M::create(seed, &mut scope!(&mut self.context, self.parts, el, child, generation));
         let created = created.0.inspect_err(|_| el.counters().machines_ended.add(1));
         let inserted = created.and_then(|(machine, deadline, daemon)| self.parts.insert(el, machine, deadline, daemon));
+        self.parts.core.spawned = inserted.ok();
         if let Err(e) = inserted {
             el.counters().failed(e.kind());
             (self.on_error)(&mut self.context, Token(child), &e);
@@ -255,9 +262,12 @@ impl<M: Machine> Handler for Machines<M> {
 
     #[inline]
     fn ready(&mut self, el: &mut EventLoop<Self>, token: Token, events: EventSet) {
-        let Some((m, generation)) = self.parts.table.take(token.0, None) else { return };
-        let resp = m.ready(events, &mut scope!(&mut self.context, self.parts, el, token.0, generation));
-        self.apply(el, token.0, generation, resp);
+        let (token, source) = super::source::split(token.0);
+        let Some((m, generation)) = self.parts.table.take(token, None) else { return };
+        let mut scope = scope!(&mut self.context, self.parts, el, token, generation);
+        scope.source = source;
+        let resp = m.ready(events, &mut scope);
+        self.apply(el, token, generation, resp);
     }
 
     fn notify(&mut self, el: &mut EventLoop<Self>, wake: Wake) {
@@ -291,6 +301,9 @@ impl<M: Machine> Handler for Machines<M> {
     }
 
     fn tick(&mut self, el: &mut EventLoop<Self>) {
+        if self.parts.core.wakes.len() > 0 {
+            self.deliver_local_wakes(el);
+        }
         if self.parts.core.drain.is_pending() {
             self.drain_tick(el);
         }
@@ -299,5 +312,9 @@ impl<M: Machine> Handler for Machines<M> {
         if self.parts.core.shutdown {
             el.shutdown();
         }
+    }
+
+    fn has_work(&self) -> bool {
+        self.parts.core.wakes.len() > 0
     }
 }

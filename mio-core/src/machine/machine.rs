@@ -50,7 +50,8 @@ pub trait Machine: Sized {
     /// new machine's own token, so it can register sockets.
     fn create(seed: Self::Seed, scope: &mut Scope<'_, Self::Context>) -> Created<Self>;
 
-    /// A source registered with this machine's token is ready.
+    /// A source registered with this machine's token is ready; for a
+    /// machine that owns several, [`Scope::source`] says which one.
     fn ready(self, events: EventSet, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed>;
 
     /// The child spawned by the last response was created (or its creation
@@ -86,9 +87,13 @@ pub trait Machine: Sized {
         let _ = counters;
     }
 
-    /// Someone called [`Notifier::wakeup`](super::Notifier::wakeup) for this
-    /// machine. May be spurious; default: keep the machine as it is, deadline
-    /// included ([`Response::unchanged`]).
+    /// Someone woke this machine: another thread through
+    /// [`Notifier::wakeup`](super::Notifier::wakeup), or a machine of the
+    /// same loop through [`Scope::wake`], a message
+    /// ([`Scope::send_to`]: take it with [`Scope::next_message`]) or a
+    /// [`Broadcast`](super::Broadcast) value. Local wake-ups coalesce: take
+    /// everything waiting. May be spurious; default: keep the machine as it
+    /// is, deadline included ([`Response::unchanged`]).
     fn wakeup(self, scope: &mut Scope<'_, Self::Context>) -> Response<Self, Self::Seed> {
         let _ = scope;
         Response::unchanged(self)

@@ -7,6 +7,10 @@ use crate::NotifyError;
 /// Wakes one machine from any thread: its
 /// [`Machine::wakeup`](super::Machine::wakeup) is called on the loop thread.
 /// Made by [`Scope::notifier`](super::Scope::notifier); `Send + Clone`.
+///
+/// For another thread. A machine of the same loop wakes one with
+/// [`Scope::wake`](super::Scope::wake) instead: no channel, never full,
+/// and wake-ups coalesce until the machine runs.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     sender: Sender<Wake>,

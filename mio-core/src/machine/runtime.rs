@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 
 use super::dispatch::{ignore_error, scope, ErrorHook, Machines, Parts};
 use super::drain::Drain;
+use super::local_wakes::LocalWakes;
 use super::scope::ScopeCore;
 use super::table::Table;
-use super::{Created, LoopConfig, Machine, MachineError, Scope, NO_FREE_SLOT};
+use super::{Address, Created, LoopConfig, Machine, MachineError, Scope, NO_FREE_SLOT};
 use crate::buffers::Buffers;
 use crate::counters::{Counters, CountersHandle};
 use crate::{EventLoop, Token};
@@ -59,6 +60,8 @@ impl<M: Machine> Loop<M> {
             shutdown: false,
             drain: Drain::Off,
             counters: event_loop.shared_counters(),
+            wakes: LocalWakes::new(config.machines),
+            spawned: None,
         };
         let parts = Parts { table: Table::with_capacity(config.machines), buffers, core };
         Ok(Loop { event_loop, parts, on_error: ignore_error })
@@ -74,12 +77,13 @@ impl<M: Machine> Loop<M> {
     }
 
     /// Adds a machine made by `f`, which gets a scope with the new machine's
-    /// token (and no context yet: `Scope<()>`). Returns the token.
+    /// token (and no context yet: `Scope<()>`). Returns its [`Address`]
+    /// (its token is [`Address::token`]).
     ///
     /// # Errors
     ///
     /// `OutOfMemory` when the slab is full, or the error `f` returned.
-    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Token, MachineError>
+    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Address, MachineError>
     where
         F: FnOnce(&mut Scope<'_, ()>) -> Created<M>,
     {
@@ -128,12 +132,12 @@ impl<M: Machine> std::fmt::Debug for LoopInstance<M> {
 
 impl<M: Machine> LoopInstance<M> {
     /// Adds a machine made by `f`, which gets a full scope with the new
-    /// machine's token. Returns the token.
+    /// machine's token. Returns its [`Address`].
     ///
     /// # Errors
     ///
     /// `OutOfMemory` when the slab is full, or the error `f` returned.
-    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Token, MachineError>
+    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Address, MachineError>
     where
         F: FnOnce(&mut Scope<'_, M::Context>) -> Created<M>,
     {
@@ -306,7 +310,7 @@ fn add_machine<M: Machine, C, F>(
     parts: &mut Parts<M>,
     context: &mut C,
     f: F,
-) -> Result<Token, MachineError>
+) -> Result<Address, MachineError>
 where
     F: FnOnce(&mut Scope<'_, C>) -> Created<M>,
 {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::drain::{Drain, NOBODY};
-use super::{Notifier, Wake};
+use super::local_wakes::LocalWakes;
+use super::{Address, Notifier, Wake};
 use crate::buffers::Buffers;
 use crate::channel::Sender;
 use crate::counters::Counters;
@@ -31,6 +32,8 @@ use crate::{EventSet, Evented, Poll, PollOpt, Token};
 pub struct Scope<'a, C> {
     pub(crate) token: Token,
     pub(crate) generation: u32,
+    /// Which of the machine's sources fired (see [`Scope::source`]).
+    pub(crate) source: u8,
     pub(crate) context: &'a mut C,
     pub(crate) poll: &'a Poll,
     pub(crate) clock: &'a Clock,
@@ -48,6 +51,11 @@ pub(crate) struct ScopeCore {
     pub(crate) shutdown: bool,
     pub(crate) drain: Drain,
     pub(crate) counters: Arc<Counters>,
+    /// Wake-ups of machines by machines of this loop.
+    pub(crate) wakes: LocalWakes,
+    /// The machine the last spawn created, while the spawner's `spawned`
+    /// runs.
+    pub(crate) spawned: Option<Address>,
 }
 
 impl<C> std::fmt::Debug for Scope<'_, C> {
@@ -61,6 +69,21 @@ impl<'a, C> Scope<'a, C> {
     /// are registered under.
     pub fn token(&self) -> Token {
         self.token
+    }
+
+    /// This machine's [`Address`]: hand it to other machines of the loop so
+    /// they can [`wake`](Scope::wake) it or [`send`](Scope::send_to) it
+    /// values. In `create` it is the address the machine will have; it is
+    /// live once `create` returned.
+    pub fn address(&self) -> Address {
+        Address::new(self.token.0, self.generation)
+    }
+
+    /// In [`Machine::spawned`](super::Machine::spawned): the address of the
+    /// machine the spawn created; `None` if its creation failed (or outside
+    /// `spawned`).
+    pub fn spawned(&self) -> Option<Address> {
+        self.core.spawned
     }
 
     /// Registers `io` under this machine's token.
@@ -100,7 +123,7 @@ impl<'a, C> Scope<'a, C> {
     /// the machine ends, wake-ups through it are ignored, even if the token is
     /// reused.
     pub fn notifier(&self) -> Notifier {
-        Notifier::new(self.core.sender.clone(), Wake { token: self.token.0, generation: self.generation })
+        Notifier::new(self.core.sender.clone(), self.address().wake())
     }
 
     /// Lends the loop's stream memory for one stream round, leaving `None`

@@ -41,6 +41,11 @@ pub(super) const WRITABLE_ARMED: u8 = 16;
 /// one, for a delimiter split across reads), so a frame trickling in byte by
 /// byte is not rescanned.
 pub(super) const WAITING: u8 = 32;
+/// An outbound connection is in progress: only writable interest is
+/// registered, and the protocol has not been told yet (see
+/// [`Connect`](super::Connect)). Checked only by `Connect`'s handlers, never
+/// on the path of an established connection.
+pub(super) const CONNECTING: u8 = 64;
 
 impl<S> Conn<S> {
     pub(super) fn new(socket: S) -> Conn<S> {
@@ -52,6 +57,12 @@ impl<S> Conn<S> {
             queue: QueueHead::EMPTY,
             flags: READABLE,
         }
+    }
+
+    /// A connection whose `connect` is in progress: nothing is readable
+    /// until it completes.
+    pub(super) fn connecting(socket: S) -> Conn<S> {
+        Conn { flags: CONNECTING, ..Conn::new(socket) }
     }
 
     #[inline]

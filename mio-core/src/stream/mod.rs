@@ -29,6 +29,34 @@
 //!   protocol expects a flush before it queues more: that is the
 //!   backpressure.
 //!
+//! # Outbound connections
+//!
+//! [`Connect<P>`](Connect) is a stream that connects first. Its seed,
+//! [`Outbound`], holds a socket whose `connect` is in progress
+//! ([`Outbound::tcp`], [`Outbound::unix`]), the protocol value that takes
+//! over (its per-connection data) and an optional connect deadline; it is
+//! added with [`Connect::start`] in
+//! [`Loop::add_machine_with`](crate::machine::Loop::add_machine_with), or
+//! spawned by a running machine. While connecting, only writable interest
+//! is registered; then the socket's pending error (`SO_ERROR`) decides:
+//! [`Protocol::connected`] before any byte is read, or
+//! [`Protocol::connect_failed`] with the error's kind, after which nothing
+//! of the connection is held (fd, slot, timer). Errors a creator can act
+//! on come back as values: [`OutboundError`] (with the protocol value) from
+//! `Outbound::tcp`/`unix`, the registration error from `add_machine_with`.
+//!
+//! [`Persistent<P, A>`](Persistent) keeps one connection to an
+//! [`Endpoint`] alive, reconnecting after a capped, jittered exponential
+//! [`Backoff`]; the template protocol ([`Reconnect`]) hears every
+//! disconnect, each connection's clone every (re)connect or failed attempt.
+//!
+//! Kinds `connect_failed` reports: `ConnectionRefused`, `HostUnreachable`,
+//! `NetworkUnreachable`, `TimedOut` (the kernel's, or the deadline's:
+//! [`CONNECT_TIMED_OUT`]), `Interrupted` (the loop drained first:
+//! [`DRAINED_WHILE_CONNECTING`]), a registration's OS error, and
+//! `OutOfMemory` ("buffer pool exhausted") when the connection was made
+//! but the pool had no chunk for it (then also the loop's error hook).
+//!
 //! # However a connection ends, its memory goes back
 //!
 //! Done, an error from the protocol, a deadline, end of stream mid-message,
@@ -64,17 +92,25 @@
 //! `#[machine(protocol)]`: its handlers return [`Next`], an intent whose
 //! target state is checked against the declared transitions at compile time.
 
+mod backoff;
 mod conn;
+mod connect;
 mod intent;
 mod next;
+mod outbound;
+mod persistent;
 mod protocol;
 mod round;
 mod stream_machine;
 mod transport;
 
+pub use backoff::Backoff;
 pub use bytes::Bytes;
+pub use connect::{Connect, CONNECT_TIMED_OUT, DRAINED_WHILE_CONNECTING};
 pub use intent::{Expectation, Intent, IntentBuilder};
 pub use next::{EndsIn, Event, GoesTo, Next, NextBuilder, Successors};
+pub use outbound::{Outbound, OutboundError};
+pub use persistent::{Endpoint, Persistent, Reconnect};
 pub use protocol::{Limit, Protocol};
 pub use stream_machine::Stream;
 pub use transport::{BufferFull, Input, Output, QueueFull, Transport};

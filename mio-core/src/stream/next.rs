@@ -30,6 +30,12 @@ pub enum Event {
     /// Only for protocols whose `Handlers` set `const DRAIN: bool = true`;
     /// the others go on as if nothing happened.
     Drain,
+    /// An outbound connection is up ([`Protocol::connected`](super::Protocol::connected)),
+    /// delivered to the state the seed's protocol value is in, before any
+    /// byte is read. Only for protocols whose `Handlers` set
+    /// `const CONNECTED: bool = true`; the others start in `create`, as an
+    /// accepted connection does.
+    Connected,
 }
 
 /// `A: GoesTo<S>`: a state whose next states are `A` (its generated

@@ -39,6 +39,10 @@ pub enum Limit {
 /// ([`limit_exceeded`](Protocol::limit_exceeded)), or IO fails
 /// ([`error`](Protocol::error), after which the connection is closed).
 ///
+/// An outbound connection ([`Connect`](super::Connect)) starts with
+/// [`connected`](Protocol::connected) instead of `create`, or ends in
+/// [`connect_failed`](Protocol::connect_failed) before it started.
+///
 /// # Examples
 ///
 /// An echo protocol: whatever arrives is written back.
@@ -78,6 +82,42 @@ pub trait Protocol: Sized {
 
     /// A connection starts; the socket is registered already.
     fn create(transport: &mut Transport<'_, Self::Socket>, scope: &mut Scope<'_, Self::Context>) -> Intent<Self>;
+
+    /// An outbound connection is up (see [`Connect`](super::Connect)): the
+    /// protocol value its creator put in the [`Outbound`](super::Outbound)
+    /// seed, with whatever per-connection data it holds, starts here, before
+    /// any byte is read. Default: what [`create`](Protocol::create) does (the
+    /// value is dropped), so a protocol written for accepted connections
+    /// works as a client unchanged.
+    fn connected(
+        self,
+        transport: &mut Transport<'_, Self::Socket>,
+        scope: &mut Scope<'_, Self::Context>,
+    ) -> Intent<Self> {
+        let _ = self;
+        Self::create(transport, scope)
+    }
+
+    /// An outbound connection could not be made; the socket is closed
+    /// already and nothing of the connection is held any more. `error`'s
+    /// [`kind`](MachineError::kind):
+    ///
+    /// - `ConnectionRefused`: nothing listens at the address;
+    /// - `HostUnreachable`, `NetworkUnreachable`: no route (with the OS code);
+    /// - `TimedOut`: the connect deadline passed ("connect deadline
+    ///   passed", no OS code; see [`Outbound::deadline`](super::Outbound::deadline)),
+    ///   or the kernel gave up (`ETIMEDOUT`);
+    /// - `Interrupted`: the loop drained before the connection was made
+    ///   ("loop drains while connecting");
+    /// - `OutOfMemory` ("buffer pool exhausted"): the connection was made
+    ///   but the loop's pool had no chunk for it (also reported to the
+    ///   loop's error hook);
+    /// - the OS error of registering the socket, or of `SO_ERROR` itself.
+    ///
+    /// Default: nothing.
+    fn connect_failed(self, error: MachineError, scope: &mut Scope<'_, Self::Context>) {
+        let _ = (error, scope);
+    }
 
     /// The expectation is met: `transport.input().data()[..end]` is the
     /// frame (for a delimiter, `end` is just past it). Consume what you used.

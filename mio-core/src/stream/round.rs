@@ -33,6 +33,8 @@ const NO_BUFFERS: MachineError =
 /// What starts a round.
 pub(super) enum Start<P> {
     Create,
+    /// An outbound connection completed (see `Connect`).
+    Connected(P),
     Ready(P, EventSet),
     Timeout(P),
     Wakeup(P),
@@ -46,7 +48,7 @@ impl<P: Protocol> Start<P> {
     fn state(&self) -> Option<usize> {
         P::state_names()?;
         match self {
-            Start::Create => None,
+            Start::Create | Start::Connected(_) => None,
             Start::Ready(p, _) | Start::Timeout(p) | Start::Wakeup(p) | Start::Drain(p) => Some(p.state_index()),
         }
     }
@@ -148,6 +150,11 @@ fn start<P: Protocol>(
     let intent = match start {
         Start::Create if !have_buffers => return Outcome::Fail(POOL_EXHAUSTED),
         Start::Create => P::create(&mut io.transport(), scope),
+        Start::Connected(p) if !have_buffers => {
+            p.connect_failed(POOL_EXHAUSTED, scope);
+            return Outcome::Fail(POOL_EXHAUSTED);
+        }
+        Start::Connected(p) => p.connected(&mut io.transport(), scope),
         Start::Ready(p, events) => {
             io.conn.note(events);
             Intent(IntentKind::Unchanged(p, None))

@@ -29,8 +29,8 @@ const CLOSED_AT_CREATE: MachineError = MachineError::new(io::ErrorKind::Other, "
 /// `P::Socket`.
 #[derive(Debug)]
 pub struct Stream<P: Protocol> {
-    conn: Conn<P::Socket>,
-    protocol: P,
+    pub(super) conn: Conn<P::Socket>,
+    pub(super) protocol: P,
 }
 
 impl<P: Protocol> Stream<P> {
@@ -60,12 +60,12 @@ impl<P: Protocol> Machine for Stream<P> {
     #[inline]
     fn ready(self, events: EventSet, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
         let Stream { conn, protocol } = self;
-        resume(conn, Start::Ready(protocol, events), scope)
+        resume(conn, Start::Ready(protocol, events), scope, same)
     }
 
     fn timeout(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
         let Stream { conn, protocol } = self;
-        resume(conn, Start::Timeout(protocol), scope)
+        resume(conn, Start::Timeout(protocol), scope, same)
     }
 
     fn ended_by_loop(&self, counters: &Counters) {
@@ -76,25 +76,36 @@ impl<P: Protocol> Machine for Stream<P> {
 
     fn wakeup(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
         let Stream { conn, protocol } = self;
-        resume(conn, Start::Wakeup(protocol), scope)
+        resume(conn, Start::Wakeup(protocol), scope, same)
     }
 
     /// Calls [`Protocol::drain`].
     fn drain(self, scope: &mut Scope<'_, P::Context>) -> Response<Self, P::Socket> {
         let Stream { conn, protocol } = self;
-        resume(conn, Start::Drain(protocol), scope)
+        resume(conn, Start::Drain(protocol), scope, same)
     }
 }
 
+/// Runs a round of a kept stream and turns its outcome into the response of
+/// the machine `wrap` makes of the stream (`Stream` itself, or a machine
+/// holding one: [`Connect`](super::Connect)); a stream never spawns, so any
+/// seed type will do.
 #[inline]
-fn resume<P: Protocol>(
+pub(super) fn resume<P: Protocol, M, S>(
     mut conn: Conn<P::Socket>,
     start: Start<P>,
     scope: &mut Scope<'_, P::Context>,
-) -> Response<Stream<P>, P::Socket> {
+    wrap: fn(Stream<P>) -> M,
+) -> Response<M, S> {
     Response(match round(&mut conn, start, scope) {
-        Outcome::Keep(protocol, deadline) => Action::Keep(Stream { conn, protocol }, deadline),
+        Outcome::Keep(protocol, deadline) => Action::Keep(wrap(Stream { conn, protocol }), deadline),
         Outcome::Close => Action::Done,
         Outcome::Fail(e) => Action::Error(e),
     })
+}
+
+/// `wrap` for `Stream` itself.
+#[inline(always)]
+fn same<P: Protocol>(stream: Stream<P>) -> Stream<P> {
+    stream
 }

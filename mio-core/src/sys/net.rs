@@ -144,6 +144,20 @@ pub(crate) fn tcp_connect(addr: &SocketAddr) -> io::Result<OwnedFd> {
     }
 }
 
+/// Takes the socket's pending error (`SO_ERROR`, which reading clears):
+/// `None` once a non-blocking `connect` succeeded, the connect's error
+/// (`ECONNREFUSED`, `ETIMEDOUT`, `EHOSTUNREACH`, ...) once it failed.
+///
+/// # Errors
+///
+/// The OS error of `getsockopt` (`ENOTSOCK` for an fd that is no socket).
+pub(crate) fn take_socket_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
+    match get_int_opt(fd, libc::SOL_SOCKET, libc::SO_ERROR)? {
+        0 => Ok(None),
+        code => Ok(Some(io::Error::from_raw_os_error(code))),
+    }
+}
+
 /// A UDP socket bound to `addr`.
 ///
 /// # Errors

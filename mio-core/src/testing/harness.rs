@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::sim_listener::{Backlog, SimListener};
 use super::sim_socket::{Pipe, SimSocket};
 use crate::counters::Counters;
-use crate::machine::{Created, Loop, LoopConfig, LoopInstance, Machine, MachineError, Notifier};
+use crate::machine::{Address, Created, Loop, LoopConfig, LoopInstance, Machine, MachineError, Notifier};
 use crate::stream::{Protocol, Stream};
 use crate::timer::ManualClock;
 use crate::{EventSet, Token};
@@ -270,14 +270,14 @@ impl<M: Machine> Harness<M> {
     /// # Errors
     ///
     /// What `f` returned, or "no free machine slot".
-    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Token, MachineError>
+    pub fn add_machine_with<F>(&mut self, f: F) -> Result<Address, MachineError>
     where
         F: FnOnce(&mut crate::machine::Scope<'_, M::Context>) -> Created<M>,
     {
-        let token = self.lp.add_machine_with(f);
+        let address = self.lp.add_machine_with(f);
         self.collect();
         self.settle();
-        token
+        address
     }
 
     /// A client connects to `listener`: the connection waits in its backlog
