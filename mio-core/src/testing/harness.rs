@@ -477,7 +477,8 @@ impl<M: Machine> Harness<M> {
     }
 
     /// Runs the loop until nothing more happens: readiness the peers caused
-    /// is delivered, wake-ups and due deadlines are handled, turn after
+    /// is delivered, wake-ups (from other threads, or local ones between
+    /// machines) and due deadlines are handled, turn after
     /// turn, until a turn has nothing to do. Every call that changes
     /// something does this; call it after using a [`notifier`](Harness::notifier)
     /// or [`feed`](Harness::feed).
@@ -500,10 +501,11 @@ impl<M: Machine> Harness<M> {
         panic!("Harness::settle: the loop was still busy after {MAX_SETTLE_TURNS} turns");
     }
 
-    /// Wake-ups and timeouts handled so far.
-    fn activity(&self) -> (u64, u64) {
+    /// Wake-ups (through the channel and local ones, which a turn may leave
+    /// to the next) and timeouts handled so far.
+    fn activity(&self) -> (u64, u64, u64) {
         let counters = self.lp.counters();
-        (counters.messages(), counters.timers_fired())
+        (counters.messages(), counters.local_wakes(), counters.timers_fired())
     }
 
     /// Delivers the readiness each connection's socket has pending, as one

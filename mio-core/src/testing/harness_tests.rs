@@ -350,3 +350,43 @@ fn connections_wait_in_the_backlog_when_the_slab_is_full() {
     assert_eq!(h.status(b), Status::Closed { io_error: None });
     assert_eq!(h.interest(b), None);
 }
+
+/// Wakes itself (a local wake-up) three times per line, each from the last
+/// wake-up, which the loop delivers a turn later each time.
+#[derive(Debug)]
+struct Chain(u32);
+
+impl Protocol for Chain {
+    type Context = u32;
+    type Socket = SimSocket;
+    fn create(_: &mut Transport<'_, SimSocket>, _: &mut Scope<'_, u32>) -> Intent<Chain> {
+        Intent::of(Chain(0)).expect_bytes(1)
+    }
+    fn bytes_read(self, t: &mut Transport<'_, SimSocket>, _: usize, s: &mut Scope<'_, u32>) -> Intent<Chain> {
+        t.input().consume(1);
+        let _ = s.wake(s.address());
+        Intent::of(Chain(3)).expect_bytes(1)
+    }
+    fn bytes_flushed(self, _: &mut Transport<'_, SimSocket>, _: &mut Scope<'_, u32>) -> Intent<Chain> {
+        Intent::of(self).expect_bytes(1)
+    }
+    fn wakeup(self, _: &mut Transport<'_, SimSocket>, s: &mut Scope<'_, u32>) -> Intent<Chain> {
+        **s += 1;
+        if self.0 > 1 {
+            let _ = s.wake(s.address());
+        }
+        Intent::of(Chain(self.0 - 1)).unchanged()
+    }
+    fn timeout(self, _: &mut Transport<'_, SimSocket>, _: &mut Scope<'_, u32>) -> Intent<Chain> {
+        Intent::done()
+    }
+}
+
+#[test]
+fn local_wake_ups_left_to_the_next_turn_are_delivered_before_settle_returns() {
+    let mut h = Harness::<Stream<Chain>>::new(0).unwrap();
+    let peer = h.connect().unwrap();
+    h.send(peer, b"x");
+    assert_eq!(*h.context(), 3);
+    assert_eq!(h.counters().local_wakes(), 3);
+}
