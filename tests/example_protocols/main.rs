@@ -1,14 +1,13 @@
 //! The example protocols (`examples/shared/tcp_echo.rs`,
-//! `examples/shared/http_server.rs`, `examples/resp_kv/`) driven on
+//! `examples/shared/http_server.rs`, `examples/shared/chat_room.rs`,
+//! `examples/resp_kv/`) driven on
 //! `mio::testing::Harness`: their logic byte by byte and millisecond by
 //! millisecond (the real-client tests in `tests/echo_examples.rs`,
-//! `tests/http_hello.rs` and `tests/resp_kv*.rs` keep the sockets), and
+//! `tests/http_hello.rs`, `tests/chat.rs` and `tests/resp_kv*.rs` keep
+//! the sockets), and
 //! property tests over any chunking, partial writes and time
 //! (`props.rs`). The protocols' files are included as the examples include
 //! them, with the harness's socket as their `Socket`.
-//!
-//! (`chat` is a layer-1 `Handler`, not a `Protocol`: nothing of it runs on
-//! the harness.)
 
 #![allow(dead_code)] // The example modules have items only their servers use.
 
@@ -20,6 +19,9 @@ mod tcp_echo;
 
 #[path = "../../examples/shared/http_server.rs"]
 mod http_server;
+
+#[path = "../../examples/shared/chat_room.rs"]
+mod chat_room;
 
 // resp_kv's modules, at the crate root as in `examples/resp_kv/main.rs`.
 #[path = "../../examples/resp_kv/args.rs"]
@@ -51,6 +53,7 @@ const MAX_CLIENTS: usize = 10_000;
 
 mod script;
 
+mod chat_tests;
 mod echo_tests;
 mod http_tests;
 mod props;
