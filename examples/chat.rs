@@ -21,202 +21,26 @@
 //! more than the ring's 256 lines behind is a slow reader and is dropped,
 //! so one stalled client never makes the server buffer without limit.
 
-use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mio::machine::{
-    Accept, Broadcast, Created, Lagged, LoopConfig, Machine, MachineError, Response, Scope, SignalShutdown,
-};
-use mio::stream::{Intent, Limit, Protocol, Stream, Transport};
+use mio::machine::{Accept, Broadcast, Created, LoopConfig, Machine, Response, Scope, SignalShutdown};
+use mio::stream::Stream;
 use mio::tcp::{TcpListener, TcpStream};
 use mio::EventSet;
 
+/// The socket the protocol in `shared/chat_room.rs` runs on.
+type Socket = TcpStream;
+
+#[path = "shared/chat_room.rs"]
+mod chat_room;
+use chat_room::{Chat, Client, Line};
+
 const MAX_CLIENTS: usize = 1024;
-const MAX_LINE: usize = 1024;
-const MAX_NICK: usize = 32;
 const RING: usize = 256;
 
-/// One broadcast line, formatted in place: no allocation per line.
-struct Line {
-    len: usize,
-    bytes: [u8; MAX_LINE + MAX_NICK + 8],
-}
-
-impl Line {
-    /// Formats `args`, cut at the line's capacity.
-    fn new(args: std::fmt::Arguments<'_>) -> Line {
-        let mut bytes = [0; MAX_LINE + MAX_NICK + 8];
-        let mut rest = &mut bytes[..];
-        let _ = rest.write_fmt(args);
-        let len = MAX_LINE + MAX_NICK + 8 - rest.len();
-        Line { len, bytes }
-    }
-}
-
-/// The loop's context: the broadcast and the names in use.
-struct Chat {
-    lines: Broadcast<Line>,
-    names: HashSet<String>,
-    guests: u64,
-    idle: Duration,
-}
-
-impl AsMut<Broadcast<Line>> for Chat {
-    fn as_mut(&mut self) -> &mut Broadcast<Line> {
-        &mut self.lines
-    }
-}
-
-/// One client's protocol state.
-struct Client {
-    nick: String,
-    /// When it is idle too long: moved by every line.
-    idle_at: Instant,
-}
-
-type Io<'a, 't> = &'a mut Transport<'t, TcpStream>;
 type Ctx<'a, 's> = &'a mut Scope<'s, Chat>;
-
-impl Client {
-    /// Waits for the next line (or a wake-up), with the idle deadline.
-    fn next(self) -> Intent<Client> {
-        let at = self.idle_at;
-        Intent::of(self).deadline(at).expect_delimiter(b"\n", MAX_LINE + 1)
-    }
-
-    /// Copies the lines it has not read into its output until the output
-    /// is full (`Ok(true)`); `Err` if it fell too far behind.
-    fn catch_up(t: Io, s: Ctx) -> Result<bool, Lagged> {
-        let output = t.output();
-        let mut full = false;
-        s.read_broadcast(|line: &Line| {
-            full = output.extend(&line.bytes[..line.len]).is_err();
-            !full
-        })?;
-        Ok(full)
-    }
-
-    /// Takes the lines it has not read; waits for a flush if its output is
-    /// full, else goes on as `then` says. One that fell too far behind is a
-    /// slow reader and is dropped.
-    fn deliver(self, t: Io, s: Ctx, then: fn(Client) -> Intent<Client>) -> Intent<Client> {
-        match Client::catch_up(t, s) {
-            Err(Lagged(_)) => self.leave(s, "too slow: output limit reached"),
-            Ok(true) => {
-                let at = self.idle_at;
-                Intent::of(self).deadline(at).expect_flush()
-            }
-            Ok(false) => then(self),
-        }
-    }
-
-    /// Handles one line; what to wait for next.
-    fn line(mut self, line: &str, t: Io, s: Ctx) -> Intent<Client> {
-        let reply = |t: Io, msg: std::fmt::Arguments<'_>| {
-            let _ = t.output().write_fmt(msg);
-        };
-        if let Some(name) = line.strip_prefix("/nick ").map(str::trim) {
-            if name.is_empty() || name.len() > MAX_NICK || name.contains(char::is_whitespace) {
-                reply(t, format_args!("* usage: /nick NAME (one word, at most 32 bytes)\n"));
-            } else if !s.names.insert(name.to_owned()) {
-                reply(t, format_args!("* {name} is taken\n"));
-            } else {
-                s.names.remove(&self.nick);
-                let renamed = Line::new(format_args!("* {} is now {name}\n", self.nick));
-                let _ = t.output().extend(&renamed.bytes[..renamed.len]);
-                s.publish(renamed);
-                self.nick = name.to_owned();
-            }
-        } else if line == "/quit" {
-            reply(t, format_args!("* bye\n"));
-            return self.leave(s, "quit");
-        } else if line.starts_with('/') {
-            reply(t, format_args!("* commands: /nick NAME, /quit\n"));
-        } else if !line.is_empty() {
-            // Read the others' lines first: a client that talks much cannot
-            // push them out of the ring before it has read them.
-            if Client::catch_up(t, s).is_err() {
-                return self.leave(s, "too slow: output limit reached");
-            }
-            s.publish(Line::new(format_args!("<{}> {line}\n", self.nick)));
-        }
-        self.next()
-    }
-
-    /// Tells the others it left, and closes (after one last write).
-    fn leave(self, s: Ctx, why: &str) -> Intent<Client> {
-        eprintln!("{}: {why}", self.nick);
-        s.names.remove(&self.nick);
-        s.publish(Line::new(format_args!("* {} left ({why})\n", self.nick)));
-        Intent::done()
-    }
-}
-
-impl Protocol for Client {
-    type Context = Chat;
-    type Socket = TcpStream;
-
-    fn create(t: Io, s: Ctx) -> Intent<Client> {
-        let _ = t.socket().set_nodelay(true);
-        s.subscribe::<Line>().expect("a broadcast slot per machine");
-        s.guests += 1;
-        let nick = format!("guest{}", s.guests);
-        let others = s.names.len();
-        s.names.insert(nick.clone());
-        let _ = writeln!(t.output(), "* welcome {nick}, {others} others here; /nick NAME to rename, /quit to leave");
-        s.publish(Line::new(format_args!("* {nick} joined\n")));
-        Client { nick, idle_at: s.now() + s.idle }.next()
-    }
-
-    fn bytes_read(mut self, t: Io, end: usize, s: Ctx) -> Intent<Client> {
-        self.idle_at = s.now() + s.idle;
-        // The line is copied out of the input (the callbacks below write to
-        // the output): onto the stack, so a line costs no allocation (a
-        // line that is not UTF-8 does, for its replacement characters).
-        let mut copy = [0; MAX_LINE];
-        let input = t.input();
-        let raw = &input.data()[..end - 1];
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        copy[..raw.len()].copy_from_slice(raw);
-        let len = raw.len();
-        input.consume(end);
-        let line = String::from_utf8_lossy(&copy[..len]);
-        self.line(&line, t, s)
-    }
-
-    fn bytes_flushed(self, t: Io, s: Ctx) -> Intent<Client> {
-        self.deliver(t, s, Client::next)
-    }
-
-    fn wakeup(self, t: Io, s: Ctx) -> Intent<Client> {
-        // Whatever it waited for (a line, or a flush), it still does.
-        self.deliver(t, s, |client| Intent::of(client).unchanged())
-    }
-
-    fn timeout(self, t: Io, s: Ctx) -> Intent<Client> {
-        let _ = writeln!(t.output(), "* idle for {:?}, bye", s.idle);
-        self.leave(s, "idle")
-    }
-
-    fn drain(self, t: Io, _: Ctx) -> Intent<Client> {
-        let _ = t.output().extend(b"* server shutting down\n");
-        Intent::done()
-    }
-
-    fn end_of_stream(self, _: Io, s: Ctx) -> Intent<Client> {
-        self.leave(s, "left")
-    }
-
-    fn limit_exceeded(self, _: Io, limit: Limit, s: Ctx) -> Intent<Client> {
-        self.leave(s, if matches!(limit, Limit::PoolExhausted) { "server busy" } else { "line too long" })
-    }
-
-    fn error(self, _: MachineError, s: Ctx) {
-        let _ = self.leave(s, "connection lost");
-    }
-}
 
 /// Posts `server time ...` to everyone every `every`.
 struct Announcer {
@@ -279,7 +103,7 @@ fn main() -> io::Result<()> {
     let mut config = LoopConfig::new();
     config.machines(MAX_CLIENTS + 3).buffers(64 * 1024, 2 * MAX_CLIENTS);
     let lines = Broadcast::new(config.machine_capacity(), RING);
-    let chat = Chat { lines, names: HashSet::new(), guests: 0, idle };
+    let chat = Chat::new(lines, idle);
     let mut lp = mio::machine::Loop::<Server>::new(&config)?.instantiate(chat);
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;

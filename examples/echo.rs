@@ -28,6 +28,9 @@ use mio::tcp::TcpListener;
 
 #[path = "shared/args.rs"]
 mod args;
+/// The socket the protocol in `shared/tcp_echo.rs` runs on.
+type Socket = mio::tcp::TcpStream;
+
 #[path = "shared/tcp_echo.rs"]
 mod tcp_echo;
 use args::Args;

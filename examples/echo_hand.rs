@@ -15,6 +15,9 @@ use mio::stream::Stream;
 use mio::tcp::{TcpListener, TcpStream};
 use mio::EventSet;
 
+/// The socket the protocol in `shared/tcp_echo.rs` runs on.
+type Socket = mio::tcp::TcpStream;
+
 #[path = "shared/tcp_echo.rs"]
 mod tcp_echo;
 use tcp_echo::Echo;

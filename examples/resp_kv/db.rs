@@ -142,7 +142,14 @@ pub struct Db {
 
 impl Db {
     pub fn new(epoch: Instant) -> Db {
-        let wheel = TimerWheel::with_capacity(EXPIRY_TIMERS);
+        Db::with_expiry_timers(epoch, EXPIRY_TIMERS)
+    }
+
+    /// A database whose expiry wheel holds `timers` keys (the server's
+    /// holds [`EXPIRY_TIMERS`]; tests that make thousands of databases
+    /// take a small one).
+    pub fn with_expiry_timers(epoch: Instant, timers: usize) -> Db {
+        let wheel = TimerWheel::with_capacity(timers);
         let expiries = Expiries { wheel, volatile: 0, sum_at: 0, armed: None, expirer: None };
         Db { map: HashMap::new(), slots: Slots::default(), expiries, epoch, max_value: usize::MAX }
     }

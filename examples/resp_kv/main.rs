@@ -79,6 +79,9 @@ use mio::EventSet;
 use db::Db;
 use protocol::{Kv, Resp};
 
+/// The socket the protocol runs on (tests drive it on `mio::testing::SimSocket`).
+type Socket = mio::tcp::TcpStream;
+
 const DEFAULT_ADDR: &str = "127.0.0.1:6380";
 /// Connections at once (plus the listener, the expirer and the signal machine).
 const MAX_CLIENTS: usize = 10_000;

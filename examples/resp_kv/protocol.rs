@@ -19,13 +19,16 @@
 //! until it closes too (or [`LINGER`] passes). Closing with unread input
 //! would make the kernel send a reset, which can discard the error reply
 //! before the client reads it.
+//!
+//! The socket is the crate root's `Socket`: `TcpStream` in the server,
+//! `mio::testing::SimSocket` in the tests that drive this protocol on the
+//! harness (`tests/example_protocols/`).
 
 use std::net::Shutdown;
 use std::time::Duration;
 
 use mio::machine::Scope;
 use mio::stream::{Bytes, Input, Intent, Limit, Output, Protocol, QueueFull, Transport};
-use mio::tcp::TcpStream;
 
 use crate::args::InBuffer;
 use crate::client::Client;
@@ -33,6 +36,7 @@ use crate::commands::{execute, Exec, SMALL_REPLY};
 use crate::db::Db;
 use crate::frame::{self, error, Arg, Frame, ProtocolError};
 use crate::spill::{Received, Spill};
+use crate::Socket;
 
 /// The loop's shared state.
 #[derive(Debug)]
@@ -103,19 +107,19 @@ impl Resp {
 
 impl Protocol for Resp {
     type Context = Kv;
-    type Socket = TcpStream;
+    type Socket = Socket;
 
-    fn create(t: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    fn create(t: &mut Transport<'_, Socket>, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
         // Replies are complete when written: send them at once, as Redis does.
         let _ = t.socket().set_nodelay(true);
         Intent::of(SERVING).expect_bytes(1)
     }
 
-    fn bytes_read(self, t: &mut Transport<'_, TcpStream>, _end: usize, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    fn bytes_read(self, t: &mut Transport<'_, Socket>, _end: usize, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
         serve(self, t, scope)
     }
 
-    fn bytes_flushed(self, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    fn bytes_flushed(self, t: &mut Transport<'_, Socket>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
         match self {
             Resp::Closing => match t.socket().shutdown(Shutdown::Write) {
                 Ok(()) => Intent::of(Resp::Draining).deadline(scope.now() + LINGER).expect_bytes(1),
@@ -128,7 +132,7 @@ impl Protocol for Resp {
     /// The loop drains: an idle connection closes at once; otherwise every
     /// complete request buffered is answered (and a partial one at the
     /// front waited for), then the connection closes (see [`run`]).
-    fn drain(self, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    fn drain(self, t: &mut Transport<'_, Socket>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
         match self {
             Resp::Serving { .. } if t.input().is_empty() && t.output().is_empty() => Intent::done(),
             Resp::Serving { .. } => serve(self, t, scope),
@@ -136,11 +140,11 @@ impl Protocol for Resp {
         }
     }
 
-    fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    fn timeout(self, _: &mut Transport<'_, Socket>, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
         Intent::done() // only a draining connection has a deadline
     }
 
-    fn limit_exceeded(self, t: &mut Transport<'_, TcpStream>, limit: Limit, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
+    fn limit_exceeded(self, t: &mut Transport<'_, Socket>, limit: Limit, _: &mut Scope<'_, Kv>) -> Intent<Resp> {
         match limit {
             // Make room for the error first (the stream calls again after the flush).
             Limit::BufferSize { .. } | Limit::Delimiter { .. } if t.output().remaining() < SMALL_REPLY => {
@@ -167,7 +171,7 @@ enum Step {
 
 /// Runs what the input and the state allow (see [`run`]), with the
 /// connection's client taken out of the state and put back after.
-fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
+fn serve(mut state: Resp, t: &mut Transport<'_, Socket>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
     let mut client = state.client_mut().map(std::mem::take).unwrap_or_default();
     run(state, &mut client, t, scope).map(|mut state| {
         if let Some(slot) = state.client_mut() {
@@ -182,12 +186,7 @@ fn serve(mut state: Resp, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_
 /// drains, the connection then closes between requests: once the input is
 /// used up, or at a partial request after running at least one (a partial
 /// request alone is waited for: the client had started it).
-fn run(
-    mut state: Resp,
-    client: &mut Client,
-    t: &mut Transport<'_, TcpStream>,
-    scope: &mut Scope<'_, Kv>,
-) -> Intent<Resp> {
+fn run(mut state: Resp, client: &mut Client, t: &mut Transport<'_, Socket>, scope: &mut Scope<'_, Kv>) -> Intent<Resp> {
     let now = scope.db.tick(scope.now());
     let draining = scope.is_draining();
     let Kv { db, answered, args, max_bulk } = &mut **scope;

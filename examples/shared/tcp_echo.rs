@@ -1,23 +1,26 @@
 //! The TCP echo protocol shared by `echo.rs` and `echo_hand.rs` (which
-//! differ only in how the server's machines are composed).
+//! differ only in how the server's machines are composed). The socket is
+//! the including file's `Socket` type: `TcpStream` in the examples,
+//! `mio::testing::SimSocket` in tests.
 
 use mio::machine::Scope;
 use mio::stream::{Intent, Protocol, Transport};
-use mio::tcp::TcpStream;
+
+use super::Socket;
 
 /// The echo protocol: whatever arrives goes back.
 pub struct Echo;
 
 impl Protocol for Echo {
     type Context = ();
-    type Socket = TcpStream;
+    type Socket = Socket;
 
-    fn create(t: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+    fn create(t: &mut Transport<'_, Socket>, _: &mut Scope<'_, ()>) -> Intent<Self> {
         let _ = t.socket().set_nodelay(true);
         Intent::of(Echo).expect_bytes(1)
     }
 
-    fn bytes_read(self, t: &mut Transport<'_, TcpStream>, _end: usize, _: &mut Scope<'_, ()>) -> Intent<Self> {
+    fn bytes_read(self, t: &mut Transport<'_, Socket>, _end: usize, _: &mut Scope<'_, ()>) -> Intent<Self> {
         let (input, output) = t.buffers();
         let n = output.push(input.data());
         input.consume(n);
@@ -29,11 +32,11 @@ impl Protocol for Echo {
         }
     }
 
-    fn bytes_flushed(self, t: &mut Transport<'_, TcpStream>, s: &mut Scope<'_, ()>) -> Intent<Self> {
+    fn bytes_flushed(self, t: &mut Transport<'_, Socket>, s: &mut Scope<'_, ()>) -> Intent<Self> {
         self.bytes_read(t, 0, s)
     }
 
-    fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, ()>) -> Intent<Self> {
+    fn timeout(self, _: &mut Transport<'_, Socket>, _: &mut Scope<'_, ()>) -> Intent<Self> {
         Intent::done()
     }
 }

@@ -144,6 +144,7 @@ pub mod serve;
 pub mod stream;
 mod sys;
 pub mod tcp;
+pub mod testing;
 pub mod timer;
 mod token;
 mod try_io;

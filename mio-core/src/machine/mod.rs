@@ -77,6 +77,7 @@ mod response;
 mod runtime;
 mod scope;
 mod signal_watch;
+mod simulate;
 mod source;
 mod table;
 

@@ -117,8 +117,8 @@ impl<M: Machine> Loop<M> {
 
 /// A machine loop with its context: run it whole or turn by turn.
 pub struct LoopInstance<M: Machine> {
-    event_loop: EventLoop<Machines<M>>,
-    machines: Machines<M>,
+    pub(super) event_loop: EventLoop<Machines<M>>,
+    pub(super) machines: Machines<M>,
 }
 
 impl<M: Machine> std::fmt::Debug for LoopInstance<M> {

@@ -80,6 +80,11 @@ impl<M> Table<M> {
         self.slab.insert(Slot { machine: Some(machine), generation, deadline: None, daemon })
     }
 
+    /// The slot of `token`, if it holds one (for the test harness).
+    pub(crate) fn get(&self, token: usize) -> Option<&Slot<M>> {
+        self.slab.get(token)
+    }
+
     pub(crate) fn get_mut(&mut self, token: usize) -> Option<&mut Slot<M>> {
         self.slab.get_mut(token)
     }

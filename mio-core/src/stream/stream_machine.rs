@@ -36,6 +36,13 @@ pub struct Stream<P: Protocol> {
     pub(super) protocol: P,
 }
 
+impl<P: Protocol> Stream<P> {
+    /// The protocol's state, between rounds (for the test harness).
+    pub(crate) fn protocol(&self) -> &P {
+        &self.protocol
+    }
+}
+
 impl<P: Protocol> Machine for Stream<P> {
     type Context = P::Context;
     type Seed = P::Socket;
