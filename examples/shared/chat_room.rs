@@ -63,7 +63,13 @@ pub struct Client {
     nick: String,
     /// When it is idle too long: moved by every line.
     idle_at: Instant,
+    /// It said goodbye and waits for its last output to leave (at most
+    /// `CLOSE_GRACE`), then closes.
+    closing: bool,
 }
+
+/// How long a client that is leaving may take to read its last line.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 type Io<'a, 't> = &'a mut Transport<'t, Socket>;
 type Ctx<'a, 's> = &'a mut Scope<'s, Chat>;
@@ -120,7 +126,8 @@ impl Client {
             }
         } else if line == "/quit" {
             reply(t, format_args!("* bye\n"));
-            return self.leave(s, "quit");
+            self.part(s, "quit");
+            return self.close(s);
         } else if line.starts_with('/') {
             reply(t, format_args!("* commands: /nick NAME, /quit\n"));
         } else if !line.is_empty() {
@@ -134,12 +141,25 @@ impl Client {
         self.next()
     }
 
+    /// After a goodbye: waits for the output to leave (bounded by
+    /// `CLOSE_GRACE`: a peer that does not read cannot hold the connection),
+    /// then closes. `Intent::done` alone makes one last write, which a
+    /// peer whose window is closed at that moment would miss.
+    fn close(self, s: Ctx) -> Intent<Client> {
+        Intent::of(Client { closing: true, ..self }).deadline(s.now() + CLOSE_GRACE).expect_flush()
+    }
+
     /// Tells the others it left, and closes (after one last write).
     fn leave(self, s: Ctx, why: &str) -> Intent<Client> {
+        self.part(s, why);
+        Intent::done()
+    }
+
+    /// Tells the others it left; the connection is still open.
+    fn part(&self, s: Ctx, why: &str) {
         eprintln!("{}: {why}", self.nick);
         s.names.remove(&self.nick);
         s.publish(Line::new(format_args!("* {} left ({why})\n", self.nick)));
-        Intent::done()
     }
 }
 
@@ -156,7 +176,7 @@ impl Protocol for Client {
         s.names.insert(nick.clone());
         let _ = writeln!(t.output(), "* welcome {nick}, {others} others here; /nick NAME to rename, /quit to leave");
         s.publish(Line::new(format_args!("* {nick} joined\n")));
-        Client { nick, idle_at: s.now() + s.idle }.next()
+        Client { nick, idle_at: s.now() + s.idle, closing: false }.next()
     }
 
     fn bytes_read(mut self, t: Io, end: usize, s: Ctx) -> Intent<Client> {
@@ -176,22 +196,35 @@ impl Protocol for Client {
     }
 
     fn bytes_flushed(self, t: Io, s: Ctx) -> Intent<Client> {
+        if self.closing {
+            return Intent::done();
+        }
         self.deliver(t, s, Client::next)
     }
 
     fn wakeup(self, t: Io, s: Ctx) -> Intent<Client> {
+        if self.closing {
+            return Intent::of(self).unchanged();
+        }
         // Whatever it waited for (a line, or a flush), it still does.
         self.deliver(t, s, |client| Intent::of(client).unchanged())
     }
 
     fn timeout(self, t: Io, s: Ctx) -> Intent<Client> {
+        if self.closing {
+            return Intent::done(); // its last output did not leave in time
+        }
         let _ = writeln!(t.output(), "* idle for {:?}, bye", s.idle);
-        self.leave(s, "idle")
+        self.part(s, "idle");
+        self.close(s)
     }
 
-    fn drain(self, t: Io, _: Ctx) -> Intent<Client> {
+    fn drain(self, t: Io, s: Ctx) -> Intent<Client> {
+        if self.closing {
+            return Intent::of(self).unchanged();
+        }
         let _ = t.output().extend(b"* server shutting down\n");
-        Intent::done()
+        self.close(s)
     }
 
     fn end_of_stream(self, _: Io, s: Ctx) -> Intent<Client> {
