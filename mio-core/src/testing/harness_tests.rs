@@ -98,7 +98,10 @@ fn chunks_fed_before_the_loop_runs_arrive_as_one_read() {
     h.feed(peer, b"cd");
     h.settle();
     assert_eq!(h.take_output(peer), b"abcd");
-    assert_eq!(h.socket_calls(peer).0 - reads, 1, "one short read drains the socket");
+    // One short read drains the socket; on the poll(2) backend, whose
+    // emulated edge only `WouldBlock` re-arms, reads go on until it.
+    let expected = if crate::Poll::EDGE_NEEDS_WOULD_BLOCK { 2 } else { 1 };
+    assert_eq!(h.socket_calls(peer).0 - reads, expected, "one short read drains the socket");
 }
 
 #[test]
