@@ -152,9 +152,10 @@ impl Client {
     }
 
     /// What to wait for next, once the whole replies are consumed and
-    /// `left` bytes of a partial one remain.
-    fn next(self, left: usize, capacity: usize, run: &Run) -> Intent<Client> {
-        let deadline = Instant::now() + run.plan.timeout;
+    /// `left` bytes of a partial one remain; the reply deadline runs from
+    /// `now` (the time the callback already read).
+    fn next(self, left: usize, capacity: usize, run: &Run, now: Instant) -> Intent<Client> {
+        let deadline = now + run.plan.timeout;
         let need = if self.skip > 0 { 1 } else { left + 1 };
         if need > capacity {
             return Intent::error(REPLY_TOO_LONG);
@@ -193,7 +194,7 @@ impl Protocol for Client {
             run.ends_at = Some(now + secs);
         }
         match self.fill(t.output(), run, now) {
-            Ok(true) => self.next(0, t.input().capacity(), run),
+            Ok(true) => self.next(0, t.input().capacity(), run, now),
             Ok(false) => {
                 run.finished += 1;
                 Intent::done()
@@ -249,7 +250,7 @@ impl Protocol for Client {
         let left = input.len();
         let capacity = input.capacity();
         match self.fill(output, run, now) {
-            Ok(_) => self.next(left, capacity, run),
+            Ok(_) => self.next(left, capacity, run, now),
             Err(e) => Intent::error(e),
         }
     }
@@ -257,7 +258,8 @@ impl Protocol for Client {
     fn bytes_flushed(self, t: &mut Transport<'_, TcpStream>, scope: &mut Scope<'_, Run>) -> Intent<Self> {
         let capacity = t.input().capacity();
         let left = t.input().len();
-        self.next(left, capacity, scope)
+        let now = scope.now();
+        self.next(left, capacity, scope, now)
     }
 
     fn timeout(self, _: &mut Transport<'_, TcpStream>, _: &mut Scope<'_, Run>) -> Intent<Self> {
